@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { generateEvents, writeRawEvents } from './generator';
+
+/**
+ * The metrics benchmark (issue 6 speed, issue 9): load N raw events with the generator (bulk), process them with
+ * the server's pipeline worker, then time the metrics API over HTTP, from the rollups and from the domain tables
+ * (`compute=exact`) in the same run, interleaved. Reports p50/p95 per request shape, the ratio, the pipeline's
+ * throughput and the server's peak RSS. Runs on a database of its own on the PostgreSQL at --admin-url, dropped
+ * at the end. Usage: npm run bench -- [--events 200000] [--requests 20] [--admin-url postgres://…]
+ */
+const ROOT = join(__dirname, '..', '..');
+const ORG = '00000000-0000-0000-0000-000000000001';
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+
+interface Shape {
+  metric: string;
+  query: string;
+}
+
+/** The generated history ends on 2026-05-04 (a Monday). Dashboard-like requests, aligned and not. */
+const SHAPES: Shape[] = [
+  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora'].flatMap((metric) => [
+    { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week' },
+    { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&compare=previous' },
+    { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${metric === 'dora' ? 'repo' : 'team'}` },
+    { metric, query: 'from=2026-02-08T13:00:00Z&to=2026-05-01T17:30:00Z&interval=day' },
+  ]),
+];
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const h = q * (sorted.length - 1);
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.ceil(h)] ?? sorted[lo]) - sorted[lo]);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+async function startServer(databaseUrl: string, worker: boolean): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'server/dist/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', PORT: String(port), LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: worker ? 'on' : 'off', LOG_LEVEL: 'warn', DATA_DIR: join(ROOT, 'bench/results/data') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    } catch {
+      /* exited */
+    }
+  };
+  const timer = setInterval(sample, 1_000);
+  for (let i = 0; i < 120; i++) {
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    child,
+    url,
+    peakRssMb: () => {
+      sample();
+      return Math.round(peak);
+    },
+    async stop() {
+      sample();
+      clearInterval(timer);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function timed(url: string): Promise<{ ms: number; computedFrom: string }> {
+  const started = process.hrtime.bigint();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const body = (await response.json()) as { computedFrom?: string; message?: string };
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!response.ok) throw new Error(`${url} → ${response.status}: ${body.message ?? ''}`);
+  return { ms, computedFrom: body.computedFrom ?? '?' };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '200000' },
+      seed: { type: 'string', default: '1' },
+      requests: { type: 'string', default: '20' },
+      'admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      'pipeline-minutes': { type: 'string', default: '30' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const events = Number(values.events);
+  const requests = Number(values.requests);
+  const dbName = `lm_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: values['admin-url'] });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(values['admin-url']!);
+  dbUrl.pathname = `/${dbName}`;
+  const result: Record<string, unknown> = { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), events, database: 'PostgreSQL (own database)', startedAt: new Date().toISOString() };
+  const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+  let server: Server | undefined;
+  try {
+    // 1. Migrate (the server does it at start), then bulk-load the raw store with the server's worker off.
+    server = await startServer(dbUrl.toString(), false);
+    await server.stop();
+    const db = new Client({ connectionString: dbUrl.toString() });
+    await db.connect();
+    let started = Date.now();
+    const written = await writeRawEvents((t, p) => db.query(t, p).then((r) => r.rows as Array<Record<string, unknown>>), generateEvents({ seed: Number(values.seed), scale: events }), {
+      orgId: ORG,
+      integrationIds: { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' },
+      onProgress: (n) => n % 100_000 < 1_000 && log(`${n} raw events written`),
+    });
+    const loadSeconds = (Date.now() - started) / 1000;
+    result.load = { rawEvents: written, seconds: loadSeconds, perSecond: Math.round(written / loadSeconds), note: 'generation and multi-row INSERT of ≤ 1,000 rows, one process' };
+    log(`loaded ${written} raw events in ${loadSeconds.toFixed(1)} s`);
+
+    // 2. The pipeline: the server's worker processes the raw store; raw events normalized and projected per second.
+    server = await startServer(dbUrl.toString(), true);
+    started = Date.now();
+    const deadline = started + Number(values['pipeline-minutes']) * 60_000;
+    let pending = written;
+    const progress: Array<{ s: number; done: number }> = [];
+    while (pending > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5_000));
+      pending = (await db.query(`SELECT count(*)::int AS n FROM raw_events WHERE status = 'pending'`)).rows[0].n as number;
+      progress.push({ s: Math.round((Date.now() - started) / 1000), done: written - pending });
+      log(`pipeline: ${written - pending}/${written}`);
+    }
+    const pipelineSeconds = (Date.now() - started) / 1000;
+    const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM raw_events GROUP BY 1 ORDER BY 1`)).rows;
+    const domain = (await db.query(`SELECT (SELECT count(*) FROM experiments)::int AS experiments, (SELECT count(*) FROM pull_requests)::int AS pull_requests, (SELECT count(*) FROM deployments)::int AS deployments,
+      (SELECT count(*) FROM agent_sessions)::int AS agent_sessions, (SELECT count(*) FROM rollup_experiments_evidence)::int + (SELECT count(*) FROM rollup_experiments_insight)::int + (SELECT count(*) FROM rollup_deployments)::int AS rollup_rows`)).rows[0];
+    result.pipeline = { processed: written - pending, seconds: pipelineSeconds, perSecond: Math.round((written - pending) / pipelineSeconds), finished: pending === 0, statuses, progress, domain, peakServerRssMb: server.peakRssMb() };
+    log(`pipeline: ${written - pending} in ${pipelineSeconds.toFixed(0)} s; ${JSON.stringify(domain)}`);
+    await db.end();
+    if (pending > 0) log('the pipeline did not finish in time: the metrics below are on the part processed');
+
+    // 3. The metrics API: rollups against the domain tables, interleaved request by request.
+    const rows: Array<Record<string, unknown>> = [];
+    for (const shape of SHAPES) {
+      const base = `${server.url}/api/metrics/${shape.metric}?${shape.query}`;
+      const times = { rollups: [] as number[], exact: [] as number[] };
+      let from = '';
+      for (let i = 0; i < 2; i++) await Promise.all([timed(base), timed(`${base}&compute=exact`)].map((p) => p.catch(() => undefined)));
+      for (let i = 0; i < requests; i++) {
+        const fast = await timed(base);
+        from = fast.computedFrom;
+        times.rollups.push(fast.ms);
+        times.exact.push((await timed(`${base}&compute=exact`)).ms);
+      }
+      const stat = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return { p50: +percentile(sorted, 0.5).toFixed(2), p95: +percentile(sorted, 0.95).toFixed(2) };
+      };
+      const r = stat(times.rollups);
+      const e = stat(times.exact);
+      rows.push({ metric: shape.metric, query: shape.query, computedFrom: from, rollups: r, exact: e, ratioP50: +(e.p50 / r.p50).toFixed(1), ratioP95: +(e.p95 / r.p95).toFixed(1) });
+      log(`${shape.metric}?${shape.query}: rollups p50 ${r.p50} p95 ${r.p95} ms; exact p50 ${e.p50} p95 ${e.p95} ms; ×${(e.p50 / r.p50).toFixed(1)}`);
+    }
+    result.metrics = { requestsPerShape: requests, shapes: rows };
+    result.peakServerRssMb = server.peakRssMb();
+    result.benchPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  } finally {
+    await server?.stop();
+    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', `metrics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stderr.write(`[bench] written to ${file}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppConfig } from '../../core/config/app-config';
+import { ZodValidationPipe } from '../../core/http/zod-validation.pipe';
+import { ApiDoc } from '../../openapi/api-doc.decorator';
+import { Public } from '../access.decorator';
+import { clearCookie, oidcFlowCookieName, readCookie, sessionCookieName, setCookie } from '../sessions/session-cookie';
+import { OIDC_FLOW_SECONDS, OidcService, type CallbackQuery } from './oidc.service';
+
+const startQuerySchema = z.object({ returnTo: z.string().max(2000).optional().describe('A path of this site to land on after signing in (default /).') }).strict();
+const callbackQuerySchema = z
+  .object({
+    code: z.string().max(4096).optional(),
+    state: z.string().max(512).optional(),
+    iss: z.string().max(2048).optional(),
+    error: z.string().max(256).optional(),
+    error_description: z.string().max(2048).optional(),
+    session_state: z.string().max(512).optional(),
+  })
+  .passthrough();
+
+/** Single sign-on with any OpenID Connect provider (docs/sso.md). */
+@Controller('api/auth/oidc')
+@Public()
+export class OidcController {
+  constructor(private readonly oidc: OidcService, private readonly config: AppConfig) {}
+
+  @Get('start')
+  @ApiDoc({ tag: 'auth', summary: 'Start single sign-on: redirects to the identity provider.', query: startQuerySchema, status: 302, errors: [400, 404] })
+  async start(@Query(new ZodValidationPipe(startQuerySchema, 'query')) query: z.infer<typeof startQuerySchema>, @Res() reply: FastifyReply): Promise<void> {
+    const { flowId, redirectTo } = await this.oidc.start(query.returnTo);
+    setCookie(reply, this.config, oidcFlowCookieName(this.config), flowId, OIDC_FLOW_SECONDS);
+    void reply.header('cache-control', 'no-store').redirect(redirectTo, 302);
+  }
+
+  @Get('callback')
+  @ApiDoc({ tag: 'auth', summary: 'Where the identity provider sends the browser back; signs in and redirects into the app.', status: 302, errors: [400, 403, 404] })
+  async callback(@Query(new ZodValidationPipe(callbackQuerySchema, 'query')) query: CallbackQuery, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const flowCookie = oidcFlowCookieName(this.config);
+    const flowId = readCookie(req, flowCookie);
+    clearCookie(reply, this.config, flowCookie);
+    const session = await this.oidc.callback(req, flowId, query);
+    setCookie(reply, this.config, sessionCookieName(this.config), session.secret, (session.expiresAt.getTime() - Date.now()) / 1000);
+    void reply.header('cache-control', 'no-store').redirect(session.returnTo, 302);
+  }
+}

@@ -1,0 +1,33 @@
+import { OrgEntity } from '../../orgs/org.entity';
+import { ApiTokenEntity } from '../../tokens/api-token.entity';
+import { IntegrationSecretEntity } from '../../integrations/integration-secret.entity';
+import { IntegrationEntity } from '../../integrations/integration.entity';
+import { IdentityMappingEntity } from '../../teams/identity-mapping.entity';
+import { IdentityPersonEntity } from '../../teams/identity-person.entity';
+import { PersonEntity } from '../../teams/person.entity';
+import { TeamMemberEntity } from '../../teams/team-member.entity';
+import { TeamEntity } from '../../teams/team.entity';
+import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
+import { Ingest1764000000001 } from './migrations/1764000000001-ingest';
+import { Domain1764000000002 } from './migrations/1764000000002-domain';
+import { People1764000000003 } from './migrations/1764000000003-people';
+import { Agents1764000000004 } from './migrations/1764000000004-agents';
+import { Attribution1764000000005 } from './migrations/1764000000005-attribution';
+import { Usage1764000000006 } from './migrations/1764000000006-usage';
+import { Rollups1764000000007 } from './migrations/1764000000007-rollups';
+import { Regressions1764000000008 } from './migrations/1764000000008-regressions';
+import { Access1764000000009 } from './migrations/1764000000009-access';
+
+/** Every TypeORM entity, and every migration in order. Listed, not globbed, so tests and builds agree. */
+export const ENTITIES = [
+  OrgEntity,
+  ApiTokenEntity,
+  IntegrationEntity,
+  IntegrationSecretEntity,
+  PersonEntity,
+  IdentityPersonEntity,
+  TeamEntity,
+  TeamMemberEntity,
+  IdentityMappingEntity,
+];
+export const MIGRATIONS = [Foundation1764000000000, Ingest1764000000001, Domain1764000000002, People1764000000003, Agents1764000000004, Attribution1764000000005, Usage1764000000006, Rollups1764000000007, Regressions1764000000008, Access1764000000009];

@@ -1,0 +1,28 @@
+/**
+ * One statement (so one transaction) for a whole batch: unnest the columns, insert in arrival order,
+ * skip what is already stored (the sender's delivery key), and stamp each integration's last delivery.
+ */
+export const INSERT_RAW_EVENTS_SQL = `
+WITH input AS (
+  SELECT *
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+              $9::text[], $10::jsonb[], $11::jsonb[], $12::bytea[], $13::timestamptz[], $14::text[], $15::int[])
+    AS t(org_id, source, source_key, integration_id, delivery_key, delivery_key_source, event_type, action,
+         content_type, headers, meta, body, received_at, status, ord)
+), inserted AS (
+  INSERT INTO raw_events (org_id, source, source_key, integration_id, delivery_key, delivery_key_source, event_type,
+                          action, content_type, headers, meta, body, received_at, status)
+  SELECT org_id, source, source_key, integration_id, delivery_key, delivery_key_source, event_type,
+         action, content_type, headers, meta, body, received_at, status
+  FROM input
+  ORDER BY ord
+  ON CONFLICT (org_id, source, source_key, delivery_key) DO NOTHING
+  RETURNING id, org_id, source, source_key, delivery_key, integration_id, received_at
+), touched AS (
+  UPDATE integrations i
+  SET last_delivery_at = GREATEST(COALESCE(i.last_delivery_at, x.at), x.at)
+  FROM (SELECT org_id, integration_id, max(received_at) AS at FROM inserted WHERE integration_id IS NOT NULL GROUP BY 1, 2) x
+  WHERE i.org_id = x.org_id AND i.id = x.integration_id
+  RETURNING 1
+)
+SELECT id::text AS id, org_id, source, source_key, delivery_key FROM inserted`;

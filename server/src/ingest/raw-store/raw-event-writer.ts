@@ -1,0 +1,130 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DatabaseUnavailableException } from '../../core/errors/app.exception';
+import { isDatabaseDown } from '../../core/errors/error-response';
+import { INSERT_RAW_EVENTS_SQL } from './insert-raw-events.sql';
+import type { RawEventInput, RawWriteOutcome } from './raw-event';
+
+/** Batches stay within the sizes measured to be fast on this machine (DESIGN §6). */
+const MAX_BATCH_ROWS = 1_000;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+interface Waiting {
+  events: RawEventInput[];
+  resolve(outcomes: RawWriteOutcome[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for the raw store. Requests that arrive while a batch is being written wait together and
+ * are written by the next single statement; each request is answered once the statement that holds its
+ * rows has committed, so a 2xx always means stored. A duplicate delivery is reported, never written twice.
+ */
+@Injectable()
+export class RawEventWriter {
+  private readonly logger = new Logger(RawEventWriter.name);
+  private queue: Waiting[] = [];
+  private writing = false;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Called after a batch that stored new rows has committed (the pipeline worker listens, to start at once). */
+  onStored(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Stores the events (one request's worth) and says, for each, whether it was new. */
+  write(events: RawEventInput[]): Promise<RawWriteOutcome[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        this.drain().catch((e: unknown) => this.logger.error({ msg: 'raw store writer stopped', err: String(e) }));
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Whole requests, up to the row and byte limits (a request larger than the limits goes alone). */
+  private takeBatch(): Waiting[] {
+    const batch: Waiting[] = [];
+    let rows = 0;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      const nextBytes = next.events.reduce((sum, e) => sum + e.body.length, 0);
+      if (batch.length > 0 && (rows + next.events.length > MAX_BATCH_ROWS || bytes + nextBytes > MAX_BATCH_BYTES)) break;
+      batch.push(this.queue.shift()!);
+      rows += next.events.length;
+      bytes += nextBytes;
+    }
+    return batch;
+  }
+
+  private async writeBatch(batch: Waiting[]): Promise<void> {
+    const events = batch.flatMap((w) => w.events);
+    try {
+      const outcomes = await this.insert(events);
+      if (outcomes.some((o) => o.outcome === 'inserted')) for (const listener of this.listeners) listener();
+      let offset = 0;
+      for (const waiting of batch) {
+        waiting.resolve(outcomes.slice(offset, offset + waiting.events.length));
+        offset += waiting.events.length;
+      }
+    } catch (error) {
+      if (isDatabaseDown(error) || batch.length === 1) {
+        const failure = isDatabaseDown(error) ? new DatabaseUnavailableException() : error;
+        for (const waiting of batch) waiting.reject(failure);
+        return;
+      }
+      // Something in the batch the database refused: write each request alone so only its own fails.
+      for (const waiting of batch) await this.writeBatch([waiting]);
+    }
+  }
+
+  private async insert(events: RawEventInput[]): Promise<RawWriteOutcome[]> {
+    const column = <T>(pick: (e: RawEventInput) => T): T[] => events.map(pick);
+    const rows: Array<{ id: string; org_id: string; source: string; source_key: string; delivery_key: string }> = await this.dataSource.query(INSERT_RAW_EVENTS_SQL, [
+      column((e) => e.orgId),
+      column((e) => e.source),
+      column((e) => e.sourceKey),
+      column((e) => e.integrationId),
+      column((e) => e.deliveryKey),
+      column((e) => e.deliveryKeySource),
+      column((e) => e.eventType),
+      column((e) => e.action),
+      column((e) => e.contentType),
+      column((e) => JSON.stringify(e.headers)),
+      column((e) => JSON.stringify(e.meta)),
+      column((e) => e.body),
+      column((e) => e.receivedAt),
+      column((e) => e.status),
+      events.map((_, i) => i),
+    ]);
+    // The first occurrence of a key in arrival order is the one inserted; any later one is a duplicate.
+    const insertedIds = new Map(rows.map((r) => [dedupeKey(r.org_id, r.source, r.source_key, r.delivery_key), r.id]));
+    return events.map((e) => {
+      const key = dedupeKey(e.orgId, e.source, e.sourceKey, e.deliveryKey);
+      const id = insertedIds.get(key);
+      if (id === undefined) return { outcome: 'duplicate' };
+      insertedIds.delete(key);
+      return { outcome: 'inserted', id };
+    });
+  }
+}
+
+function dedupeKey(orgId: string, source: string, sourceKey: string, deliveryKey: string): string {
+  return JSON.stringify([orgId, source, sourceKey, deliveryKey]);
+}

@@ -1,0 +1,106 @@
+import type { MetricFamily } from '../metric-family';
+import { Params } from '../metric-family';
+import { actorPeopleCte, sessionPeopleCte } from './agent-sql';
+
+/** Weekly adoption at or above this share counts as reached for daysTo50. */
+export const ADOPTION_TARGET = 0.5;
+
+/**
+ * Adoption of coding agents, per bucket and team (team_members; without groupBy, the org):
+ * - active engineers: non-bot people with a commit authored, a PR opened (bot authors left out) or a review
+ *   submitted in the bucket;
+ * - active agent users: people with an agent session started in the bucket (a session's person, see
+ *   agent-sql.ts; a session whose person_key matches nobody counts as its own user, in no team);
+ * - adoption rate = active agent users ÷ active engineers;
+ * - daysTo50: from the day of the team's first agent session to the end of the first week (Monday to Monday,
+ *   UTC) whose weekly rate reached 50%, in days; shown in the row of the bucket holding the start of that week,
+ *   and in the total when that week starts within the period.
+ */
+export const adoption: MetricFamily = {
+  id: 'adoption',
+  definition: {
+    title: 'Agent adoption',
+    description:
+      'Active agent users ÷ active engineers in the bucket, per team. An active engineer is a person (not a bot) with a commit, a PR opened or a review in the bucket; an active agent user is a person with an agent session in the bucket.',
+    unit: 'ratio',
+    values: {
+      activeAgentUsers: 'people with an agent session in the bucket',
+      activeEngineers: 'people with a commit, PR or review in the bucket',
+      adoptionRate: 'activeAgentUsers ÷ activeEngineers (ratio; above 1 when agent users outnumber committers)',
+      daysTo50: "days from the team's first agent session to the end of the first week its weekly adoption reached 50% (in the bucket of that week)",
+    },
+    minSample: 3,
+    docs: 'docs/metrics.md#adoption',
+  },
+  valueKeys: ['activeAgentUsers', 'activeEngineers', 'adoptionRate', 'daysTo50'],
+  countKeys: ['activeAgentUsers', 'activeEngineers'],
+  supports: { groupBy: ['team'], filters: ['team', 'agent', 'model'] },
+  sql(plan) {
+    const params = new Params();
+    const org = params.add(plan.orgId);
+    const from = params.add(plan.from);
+    const to = params.add(plan.to);
+    const sessionFilters = [
+      plan.filters.agent !== undefined ? `AND s.agent = ${params.add(plan.filters.agent)}` : '',
+      plan.filters.model !== undefined ? `AND s.model = ${params.add(plan.filters.model)}` : '',
+    ].join(' ');
+    const team = plan.filters.team !== undefined ? params.add(plan.filters.team) : null;
+    const byTeam = plan.groupBy === 'team';
+    const week = (column: string) => `(date_trunc('week', ${column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+    const utcDate = (column: string) => `(${column} AT TIME ZONE 'UTC')::date`;
+    return {
+      text: `
+        WITH ${actorPeopleCte(org)}, ${sessionPeopleCte(org, `AND s.started_at < ${to} ${sessionFilters}`)},
+        activity AS (
+          SELECT 'engineer' AS role, ap.person_id::text AS who, ap.person_id, x.at
+          FROM (
+            SELECT c.author_id AS actor_id, c.authored_at AS at FROM commits c WHERE c.org_id = ${org} AND c.authored_at < ${to}
+            UNION ALL
+            SELECT p.author_id, p.opened_at FROM pull_requests p WHERE p.org_id = ${org} AND p.opened_at < ${to} AND NOT p.author_is_bot
+            UNION ALL
+            SELECT r.reviewer_id, r.submitted_at FROM reviews r WHERE r.org_id = ${org} AND r.submitted_at < ${to}
+          ) x
+          JOIN actor_people ap ON ap.actor_id = x.actor_id AND NOT ap.is_bot
+          UNION ALL
+          SELECT 'agent_user', COALESCE(s.person_id, 'key:' || lower(s.person_key)), s.person_id::uuid, s.started_at
+          FROM session_people s WHERE s.person_key IS NOT NULL
+        ),
+        scoped AS (
+          SELECT a.role, a.who, a.at, ${byTeam ? `COALESCE(tm.team_key, '(none)')` : 'NULL::text'} AS dim
+          FROM activity a
+          ${byTeam ? `LEFT JOIN team_members tm ON tm.org_id = ${org} AND tm.person_id = a.person_id` : ''}
+          ${team !== null ? `WHERE EXISTS (SELECT 1 FROM team_members f WHERE f.org_id = ${org} AND f.team_key = ${team} AND f.person_id = a.person_id)` : ''}
+        ),
+        weekly AS (
+          SELECT ${week('at')} AS week, dim,
+                 count(DISTINCT who) FILTER (WHERE role = 'engineer') AS engineers,
+                 count(DISTINCT who) FILTER (WHERE role = 'agent_user') AS users
+          FROM scoped GROUP BY 1, 2
+        ),
+        reached AS (
+          SELECT f.dim, f.first_use, min(w.week) AS week
+          FROM (SELECT dim, min(at) AS first_use FROM scoped WHERE role = 'agent_user' GROUP BY dim) f
+          JOIN weekly w ON COALESCE(w.dim, '') = COALESCE(f.dim, '') AND w.engineers > 0 AND w.users >= ${ADOPTION_TARGET} * w.engineers
+          GROUP BY f.dim, f.first_use
+        ),
+        marks AS (
+          SELECT ${plan.bucket('r.week')} AS bucket, r.dim, (${utcDate('r.week')} + 7) - ${utcDate('r.first_use')} AS days
+          FROM reached r WHERE r.week >= ${from} AND r.week < ${to}
+        ),
+        cells AS (
+          SELECT ${plan.bucket('s.at')} AS bucket, s.dim,
+                 count(DISTINCT s.who) FILTER (WHERE s.role = 'engineer') AS engineers,
+                 count(DISTINCT s.who) FILTER (WHERE s.role = 'agent_user') AS users
+          FROM scoped s WHERE s.at >= ${from}
+          GROUP BY 1, 2
+        )
+        SELECT COALESCE(c.bucket, m.bucket) AS bucket, COALESCE(c.dim, m.dim) AS dim, COALESCE(c.engineers, 0) AS n,
+               COALESCE(c.users, 0) AS "activeAgentUsers", COALESCE(c.engineers, 0) AS "activeEngineers",
+               c.users::float8 / NULLIF(c.engineers, 0) AS "adoptionRate",
+               m.days AS "daysTo50"
+        FROM cells c
+        FULL JOIN marks m ON m.bucket = c.bucket AND COALESCE(m.dim, '') = COALESCE(c.dim, '')`,
+      params: params.values,
+    };
+  },
+};

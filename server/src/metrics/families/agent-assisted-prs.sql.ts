@@ -1,0 +1,82 @@
+import type { MetricFamily } from '../metric-family';
+import { Params } from '../metric-family';
+import { actorPeopleCte, countedPrSql, prAuthorInTeamSql, prAuthorTeamJoin, strongestAttributionJoin } from './agent-sql';
+
+/**
+ * Share of PRs merged in the bucket that are agent-assisted: the PR or a commit on its head branch has an agent
+ * attribution (agent_attributions). PRs of automation bots are left out; PRs authored by an agent's bot count
+ * (and are assisted). Each assisted PR is known by its strongest attribution: its agent is the one groupBy
+ * agent uses, its reason is counted in the `via*` values. groupBy agent: `prs` is every merged PR of the bucket,
+ * `assisted` those whose strongest attribution names that agent (the shares of the agents add up to the whole).
+ */
+export const agentAssistedPrs: MetricFamily = {
+  id: 'agent-assisted-prs',
+  definition: {
+    title: 'Agent-assisted PRs',
+    description:
+      'Share of PRs merged in the bucket that an agent helped write: the PR or a commit on its head branch is attributed to an agent (author bot, session, co-author trailer, footer or label). Automation bots are left out; agent-bot PRs count.',
+    unit: 'ratio',
+    values: {
+      prs: 'PRs merged (people and agent bots; not automation bots)',
+      assisted: 'of which agent-assisted (with groupBy agent: whose strongest attribution names that agent)',
+      share: 'assisted ÷ prs (ratio)',
+      viaAgentAuthor: 'assisted PRs whose strongest reason is an agent bot author (of the PR or a commit)',
+      viaSession: '… an agent session that reported the sha or branch',
+      viaCoAuthorTrailer: '… a Co-authored-by trailer of an agent',
+      viaFooterOrLabel: '… a PR footer or label an agent writes',
+    },
+    minSample: 3,
+    docs: 'docs/metrics.md#agent-assisted-prs',
+  },
+  valueKeys: ['prs', 'assisted', 'share', 'viaAgentAuthor', 'viaSession', 'viaCoAuthorTrailer', 'viaFooterOrLabel'],
+  countKeys: ['prs', 'assisted', 'viaAgentAuthor', 'viaSession', 'viaCoAuthorTrailer', 'viaFooterOrLabel'],
+  supports: { groupBy: ['agent', 'repo', 'team'], filters: ['team', 'agent'] },
+  sql(plan) {
+    const params = new Params();
+    const org = params.add(plan.orgId);
+    const from = params.add(plan.from);
+    const to = params.add(plan.to);
+    const team = plan.filters.team !== undefined ? params.add(plan.filters.team) : null;
+    const agent = plan.filters.agent !== undefined ? params.add(plan.filters.agent) : null;
+    const assisted = agent === null ? 'm.agent IS NOT NULL' : `m.agent = ${agent}`;
+    const dim = plan.groupBy === 'repo' ? 'p.repo' : plan.groupBy === 'team' ? `COALESCE(tm.team_key, '(none)')` : 'NULL::text';
+    const reasonCounts = (where: string) => `
+               count(*) FILTER (WHERE ${where} AND m.reason = 'author_is_agent_bot') AS "viaAgentAuthor",
+               count(*) FILTER (WHERE ${where} AND m.reason IN ('session_reported_sha', 'session_reported_branch')) AS "viaSession",
+               count(*) FILTER (WHERE ${where} AND m.reason = 'co_author_trailer') AS "viaCoAuthorTrailer",
+               count(*) FILTER (WHERE ${where} AND m.reason IN ('pr_footer', 'pr_label')) AS "viaFooterOrLabel"`;
+    const merged = `
+        WITH ${actorPeopleCte(org)},
+        merged AS (
+          SELECT ${plan.bucket('p.merged_at')} AS bucket, ${dim} AS dim, p.number, att.agent, att.reason
+          FROM pull_requests p
+          ${strongestAttributionJoin('p', 'att')}
+          ${plan.groupBy === 'team' ? prAuthorTeamJoin('p') : ''}
+          WHERE p.org_id = ${org} AND p.merged_at >= ${from} AND p.merged_at < ${to} AND ${countedPrSql('p')}
+            ${team !== null ? `AND ${prAuthorInTeamSql('p', team)}` : ''}
+        )`;
+    if (plan.groupBy === 'agent') {
+      // One row per agent seen in the period, in every bucket with merged PRs; prs is the bucket's whole.
+      return {
+        text: `${merged},
+        buckets AS (SELECT bucket, count(*) AS prs FROM merged GROUP BY bucket),
+        agents AS (SELECT DISTINCT m.agent FROM merged m WHERE ${assisted})
+        SELECT b.bucket, a.agent AS dim, b.prs AS n, b.prs AS prs, count(m.number) AS assisted, count(m.number)::float8 / b.prs AS share,
+               ${reasonCounts('m.number IS NOT NULL')}
+        FROM buckets b CROSS JOIN agents a
+        LEFT JOIN merged m ON m.bucket = b.bucket AND m.agent = a.agent
+        GROUP BY b.bucket, a.agent, b.prs`,
+        params: params.values,
+      };
+    }
+    return {
+      text: `${merged}
+        SELECT m.bucket, m.dim, count(*) AS n, count(*) AS prs, count(*) FILTER (WHERE ${assisted}) AS assisted,
+               (count(*) FILTER (WHERE ${assisted}))::float8 / count(*) AS share,
+               ${reasonCounts(assisted)}
+        FROM merged m
+        GROUP BY 1, 2`,
+      params: params.values,
+    };
+  },
+};

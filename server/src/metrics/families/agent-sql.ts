@@ -1,0 +1,94 @@
+/**
+ * SQL fragments shared by the agent metric families (adoption, agent-assisted-prs, agent-quality, agent-cost).
+ * Each takes the placeholder of the org id (`$1`...) so it composes with the family's own parameters.
+ */
+
+/**
+ * `actor_people`: which person each source account is (`author_id` / `reviewer_id` are `<source>:<external id>`,
+ * the identity resolver's identity_people rows), and whether that person is a bot (bots are never engineers).
+ */
+export function actorPeopleCte(org: string): string {
+  return `actor_people AS (
+    SELECT ip.source || ':' || ip.external_id AS actor_id, ip.person_id, pe.is_bot
+    FROM identity_people ip JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id
+    WHERE ip.org_id = ${org}
+  )`;
+}
+
+/**
+ * `session_people`: agent sessions with the human who ran them. A session names its person by `person_key`
+ * (an email, else an account id); the person is the non-bot person with that email, else the member the teams
+ * file gives that extra email, else the person of an identity with that email. `person_id` (text) is null when
+ * none matches (an account id nobody's identity carries); `where` narrows the sessions (`AND s.started_at >= $2`). `session_team`: the session's own team (resource
+ * attribute, else the ingest token's), else its person's team when they belong to exactly one.
+ */
+export function sessionPeopleCte(org: string, where = ''): string {
+  return `session_people AS (
+    SELECT s.*, COALESCE(s.team, tp.team_key) AS session_team
+    FROM (
+      SELECT s.*, COALESCE(
+        (SELECT min(pe.id::text) FROM people pe WHERE pe.org_id = s.org_id AND NOT pe.is_bot AND lower(pe.email) = lower(s.person_key)),
+        (SELECT min(pe.id::text) FROM identity_mappings m JOIN people pe ON pe.org_id = m.org_id AND lower(pe.email) = m.person_email AND NOT pe.is_bot
+         WHERE m.org_id = s.org_id AND m.source = 'email' AND m.match = lower(s.person_key)),
+        (SELECT min(ip.person_id::text) FROM identities i
+         JOIN identity_people ip ON ip.org_id = i.org_id AND ip.source = i.source AND ip.external_id = i.external_id
+         JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
+         WHERE i.org_id = s.org_id AND lower(i.email) = lower(s.person_key))
+      ) AS person_id
+      FROM agent_sessions s WHERE s.org_id = ${org} ${where}
+    ) s
+    LEFT JOIN LATERAL (
+      SELECT min(tm.team_key) AS team_key FROM team_members tm WHERE tm.org_id = s.org_id AND tm.person_id::text = s.person_id HAVING count(*) = 1
+    ) tp ON true
+  )`;
+}
+
+/** Reasons in the order they win ties of strength (DESIGN §4: strongest first), as reattribute.ts orders them. */
+const REASON_RANK = `CASE x.reason WHEN 'author_is_agent_bot' THEN 0 WHEN 'session_reported_sha' THEN 1 WHEN 'session_reported_branch' THEN 2
+  WHEN 'co_author_trailer' THEN 3 WHEN 'pr_footer' THEN 4 ELSE 5 END`;
+
+/**
+ * The attributions of a PR (alias `p`): its own, and those of the commits pushed to its head branch in its
+ * repository. A PR is agent-assisted when this set is not empty.
+ */
+export function prAttributionsSql(p: string): string {
+  return `SELECT a.agent, a.reason, a.strength, 0 AS via_commit FROM agent_attributions a
+      WHERE a.org_id = ${p}.org_id AND a.target_type = 'pull_request' AND a.target_key = ${p}.source || ':' || ${p}.repo || '#' || ${p}.number
+      UNION ALL
+      SELECT a.agent, a.reason, a.strength, 1 FROM commits c
+      JOIN agent_attributions a ON a.org_id = c.org_id AND a.target_type = 'commit' AND a.target_key = c.source || ':' || c.repo || '@' || c.sha
+      WHERE c.org_id = ${p}.org_id AND c.source = ${p}.source AND c.repo = ${p}.repo AND c.branch = ${p}.head_ref`;
+}
+
+/**
+ * `LEFT JOIN LATERAL` giving `<as>.agent` and `<as>.reason` of the PR's strongest attribution (null when none):
+ * highest strength, then reason order, then the PR's own before its commits', then the agent's name.
+ */
+export function strongestAttributionJoin(p: string, as: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT x.agent, x.reason FROM (${prAttributionsSql(p)}) x
+      ORDER BY x.strength DESC, ${REASON_RANK}, x.via_commit, x.agent LIMIT 1
+    ) ${as} ON true`;
+}
+
+/**
+ * PRs that count as PRs: every PR but those of automation bots (Dependabot, Renovate...). A PR whose author is
+ * a coding agent's bot counts: it is work, and it is agent-assisted.
+ */
+export function countedPrSql(p: string): string {
+  return `(NOT ${p}.author_is_bot OR EXISTS (
+      SELECT 1 FROM agent_attributions a WHERE a.org_id = ${p}.org_id AND a.target_type = 'pull_request'
+        AND a.target_key = ${p}.source || ':' || ${p}.repo || '#' || ${p}.number AND a.reason = 'author_is_agent_bot'))`;
+}
+
+/** The teams of a PR's author (alias `p`): joins giving `tm.team_key` (one row per team; none for bots and people without a team). */
+export function prAuthorTeamJoin(p: string): string {
+  return `LEFT JOIN actor_people pap ON pap.actor_id = ${p}.author_id AND NOT pap.is_bot
+    LEFT JOIN team_members tm ON tm.org_id = ${p}.org_id AND tm.person_id = pap.person_id`;
+}
+
+/** True when the PR's author (alias `p`) is a member of the team in placeholder `team`. */
+export function prAuthorInTeamSql(p: string, team: string): string {
+  return `EXISTS (SELECT 1 FROM actor_people fap JOIN team_members ftm ON ftm.person_id = fap.person_id
+      WHERE fap.actor_id = ${p}.author_id AND NOT fap.is_bot AND ftm.org_id = ${p}.org_id AND ftm.team_key = ${team})`;
+}

@@ -1,0 +1,140 @@
+import type { MetricInterval } from '@loopmeter/shared';
+import { bucketStart, nextBucket } from '../buckets';
+import { Params, type MetricPlan, type SqlQuery } from '../metric-family';
+import { binValueSql, KEY_STRIDE } from './histogram';
+import type { Grain, RollupTable, Scope, Slice } from './rollup-tables';
+
+const DAY_MS = 86_400_000;
+
+/** A piece of the period answered by rollup rows of one grain. */
+export interface CoverPart {
+  grain: Grain;
+  start: Date;
+  end: Date;
+}
+
+/** The period split into rollup rows (whole days, weeks, months) and the partial days at its ends (domain rows). */
+export interface Cover {
+  rollups: CoverPart[];
+  edges: Array<{ start: Date; end: Date }>;
+}
+
+/**
+ * Which grains can stand for a bucket of `interval`: a week row lies inside one week bucket, a week row that
+ * does not cross a month boundary inside one month bucket; for the whole period, anything goes.
+ */
+const GRAINS_FOR: Record<MetricInterval | 'period', Grain[]> = {
+  day: ['day'],
+  week: ['week', 'day'],
+  month: ['month', 'week', 'day'],
+  period: ['month', 'week', 'day'],
+};
+
+/** Covers [from, to) with as few rollup rows as possible: coarse grains inside, days at the sides, domain rows for partial days. */
+export function coverPeriod(from: Date, to: Date, interval: MetricInterval | 'period'): Cover {
+  const firstDay = bucketStart(from, 'day').getTime() === from.getTime() ? from : new Date(bucketStart(from, 'day').getTime() + DAY_MS);
+  const lastDay = bucketStart(to, 'day');
+  if (firstDay >= lastDay) return { rollups: [], edges: [{ start: from, end: to }] };
+  const edges = [];
+  if (from < firstDay) edges.push({ start: from, end: firstDay });
+  if (lastDay < to) edges.push({ start: lastDay, end: to });
+  return { rollups: coverDays(firstDay, lastDay, GRAINS_FOR[interval]), edges };
+}
+
+function coverDays(start: Date, end: Date, grains: Grain[]): CoverPart[] {
+  if (start >= end) return [];
+  const [grain, ...finer] = grains;
+  if (grain === 'day' || finer.length === 0) return [{ grain: 'day', start, end }];
+  const aligned = bucketStart(start, grain).getTime() === start.getTime();
+  const first = aligned ? start : nextBucket(bucketStart(start, grain), grain);
+  const last = bucketStart(end, grain);
+  if (first >= last) return coverDays(start, end, finer);
+  return [...coverDays(start, first, finer), { grain, start: first, end: last }, ...coverDays(last, end, finer)];
+}
+
+export interface RollupRead {
+  table: RollupTable;
+  plan: MetricPlan;
+  /** Output columns computed from the summed counts (`c.<count>`), e.g. `c.promoted::float8 / c.experiments`. */
+  values: Record<string, string>;
+  /** Output columns that are percentiles of a measure's histogram. */
+  percentiles: Record<string, { measure: string; q: number }>;
+  /** The count that is `n`. */
+  n: string;
+}
+
+/**
+ * The rows of a metric family (bucket, dim, n, values) from a rollup table: the rollup rows covering the whole
+ * days of the period (the coarsest grain the interval allows) plus the items of the partial days read from
+ * the domain tables, bucketed, counts summed, histograms merged and their percentiles interpolated as
+ * percentile_cont does. Null when the plan needs the domain tables: a dimension or filter the table does not
+ * hold.
+ */
+export function rollupSql(read: RollupRead): SqlQuery | null {
+  const { table, plan } = read;
+  const team = plan.filters.team;
+  if (plan.filters.agent !== undefined || plan.filters.model !== undefined || team === '') return null;
+  const hasTeams = table.finest === 'team_repo';
+  if ((team !== undefined || plan.groupBy === 'team') && !hasTeams) return null;
+  if (plan.groupBy !== null && plan.groupBy !== 'team' && plan.groupBy !== 'repo') return null;
+  const slice: Slice = plan.groupBy === 'repo' ? (team !== undefined ? 'team_repo' : 'repo') : team !== undefined || plan.groupBy === 'team' ? 'team' : 'org';
+
+  const params = new Params();
+  const org = params.add(plan.orgId);
+  const cover = coverPeriod(plan.from, plan.to, plan.interval ?? 'day');
+  const teamParam = team === undefined ? null : params.add(team);
+  const parts = cover.rollups.map((p) => `(r.grain = '${p.grain}' AND r.day >= ${params.add(p.start)} AND r.day < ${params.add(p.end)})`);
+  const columns = `day, team, repo, ${table.counts.join(', ')}, hist_keys, hist_counts`;
+  const sources: string[] = [];
+  if (parts.length > 0) {
+    sources.push(`SELECT ${columns.split(', ').map((c) => `r.${c}`).join(', ')} FROM ${table.table} r
+      WHERE r.org_id = ${org} AND r.slice = '${slice}' AND (${parts.join(' OR ')})${teamParam ? ` AND r.team = ${teamParam}` : ''}`);
+  }
+  if (cover.edges.length > 0) {
+    const scopes: Scope[] = cover.edges.map((e) => ({ team: team ?? null, start: e.start, end: e.end }));
+    sources.push(`SELECT ${columns} FROM (${table.items(params, org, scopes)}) items`);
+  }
+  const dim = plan.groupBy === 'team' ? `CASE WHEN src.team = '' THEN '(none)' ELSE src.team END` : plan.groupBy === 'repo' ? `CASE WHEN src.repo = '' THEN '(none)' ELSE src.repo END` : 'NULL::text';
+  const quantiles = [...new Set(Object.values(read.percentiles).map((p) => p.q))];
+  const pivot = Object.entries(read.percentiles).map(
+    ([name, p]) => `max(v) FILTER (WHERE measure = ${table.measures.indexOf(p.measure)} AND q = ${p.q}::float8) AS "${name}"`,
+  );
+  const hasHistograms = pivot.length > 0;
+  return {
+    text: `
+      WITH src AS (${sources.join('\n      UNION ALL\n      ')}),
+      bucketed AS (SELECT ${plan.bucket('src.day')} AS bucket, ${dim} AS dim, src.* FROM src),
+      counts AS (SELECT bucket, dim, ${table.counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM bucketed GROUP BY bucket, dim)${
+        hasHistograms
+          ? `,
+      bins AS (
+        SELECT bucket, dim, h.key / ${KEY_STRIDE} AS measure, h.key % ${KEY_STRIDE} AS bin, sum(h.n)::float8 AS n
+        FROM bucketed CROSS JOIN LATERAL unnest(bucketed.hist_keys, bucketed.hist_counts) AS h(key, n)
+        GROUP BY 1, 2, 3, 4
+      ),
+      ranked AS (
+        SELECT bucket, dim, measure, bin, sum(n) OVER (PARTITION BY bucket, dim, measure ORDER BY bin) AS upto, sum(n) OVER (PARTITION BY bucket, dim, measure) AS total
+        FROM bins
+      ),
+      ranks AS (
+        SELECT bucket, dim, measure, q.q,
+               min(bin) FILTER (WHERE upto > floor(q.q * (total - 1))) AS lo,
+               min(bin) FILTER (WHERE upto > ceil(q.q * (total - 1))) AS hi,
+               q.q * (max(total) - 1) - floor(q.q * (max(total) - 1)) AS frac
+        FROM ranked CROSS JOIN (VALUES ${quantiles.map((q) => `(${q}::float8)`).join(', ')}) AS q(q)
+        GROUP BY bucket, dim, measure, q.q
+      ),
+      percentiles AS (
+        SELECT bucket, dim, ${pivot.join(', ')}
+        FROM (SELECT bucket, dim, measure, q, ${binValueSql('lo')} + frac * (${binValueSql('hi')} - ${binValueSql('lo')}) AS v FROM ranks) x
+        GROUP BY bucket, dim
+      )`
+          : ''
+      }
+      SELECT c.bucket, c.dim, c.${read.n} AS n${Object.entries(read.values).map(([name, expr]) => `, ${expr} AS "${name}"`).join('')}${
+        hasHistograms ? Object.keys(read.percentiles).map((name) => `, p."${name}"`).join('') : ''
+      }
+      FROM counts c${hasHistograms ? ' LEFT JOIN percentiles p ON p.bucket = c.bucket AND p.dim IS NOT DISTINCT FROM c.dim' : ''}`,
+    params: params.values,
+  };
+}

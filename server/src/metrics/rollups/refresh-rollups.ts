@@ -1,0 +1,166 @@
+import { bucketStart, nextBucket } from '../buckets';
+import { Params } from '../metric-family';
+import { daySql, GRAINS, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
+
+/** Runs one statement in the caller's transaction and returns its rows. */
+export type RollupSql = (text: string, params: unknown[]) => Promise<unknown>;
+
+/** An arbitrary constant: with the org, the advisory lock that serialises rollup refreshes of one org. */
+const ROLLUP_LOCK_CLASS = 7_460_312;
+
+const DAY_MS = 86_400_000;
+
+interface DirtyKey {
+  team: string;
+  day: Date;
+}
+
+export interface RefreshResult {
+  /** Dirty (team, day) keys consumed, per source. */
+  keys: Record<RollupSource, number>;
+}
+
+/**
+ * Recomputes the rollup rows of the org whose keys the triggers marked dirty (rollup_dirty), in the caller's
+ * transaction: the finest slice from the domain rows, every other slice and the week and month rows by merging
+ * day rows. Counts and histograms merge exactly, so the result is the same whatever the batches were.
+ * Serialised per org (advisory lock until commit), so a concurrent batch's refresh reads what this one wrote.
+ */
+export async function refreshRollups(sql: RollupSql, orgId: string): Promise<RefreshResult> {
+  await sql(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_CLASS}, hashtext($1::text))`, [orgId]);
+  const taken = (await sql(
+    `WITH taken AS (DELETE FROM rollup_dirty WHERE org_id = $1 RETURNING rollup, team, day)
+     SELECT DISTINCT rollup, COALESCE(team, '') AS team, day FROM taken`,
+    [orgId],
+  )) as Array<{ rollup: RollupSource; team: string; day: Date }>;
+  const result: RefreshResult = { keys: { experiments: 0, deployments: 0 } };
+  for (const source of ['experiments', 'deployments'] as const) {
+    const keys = taken.filter((k) => k.rollup === source).map((k) => ({ team: k.team, day: new Date(k.day) }));
+    result.keys[source] = keys.length;
+    if (keys.length === 0) continue;
+    for (const table of ROLLUP_TABLES.filter((t) => t.source === source)) await refreshTable(sql, orgId, table, keys);
+  }
+  return result;
+}
+
+/** Marks every key of the org dirty and recomputes it: `rollups rebuild`. */
+export async function rebuildRollups(sql: RollupSql, orgId: string): Promise<RefreshResult> {
+  await sql(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_CLASS}, hashtext($1::text))`, [orgId]);
+  for (const table of ROLLUP_TABLES) await sql(`DELETE FROM ${table.table} WHERE org_id = $1`, [orgId]);
+  await sql(
+    `INSERT INTO rollup_dirty (org_id, rollup, team, day)
+     SELECT DISTINCT e.org_id, 'experiments', COALESCE(e.team, ''), d.day
+     FROM experiments e CROSS JOIN LATERAL (VALUES (${daySql('e.evidence_at')}), (${daySql('e.insight_at')})) AS d(day)
+     WHERE e.org_id = $1 AND d.day IS NOT NULL`,
+    [orgId],
+  );
+  await sql(
+    `INSERT INTO rollup_dirty (org_id, rollup, day)
+     SELECT DISTINCT org_id, 'deployments', ${daySql('succeeded_at')} FROM deployments
+     WHERE org_id = $1 AND environment_kind = 'production' AND succeeded_at IS NOT NULL`,
+    [orgId],
+  );
+  return refreshRollups(sql, orgId);
+}
+
+/** A key range of rollup rows: one team's (or every team's, null) rows with `day` in [start, end). */
+interface KeyRange {
+  team: string | null;
+  start: Date;
+  end: Date;
+}
+
+async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, dirty: DirtyKey[]): Promise<void> {
+  const byTeam = table.finest === 'team_repo';
+  const dayKeys = unique(dirty.map((k) => ({ team: byTeam ? k.team : null, start: k.day, end: new Date(k.day.getTime() + DAY_MS) })));
+  const days = unique(dayKeys.map((k) => ({ team: null, start: k.start, end: k.end })));
+
+  // 1. The finest slice, from the domain rows.
+  await deleteRows(sql, orgId, table, table.finest, 'day', dayKeys);
+  {
+    const params = new Params();
+    const org = params.add(orgId);
+    const scopes: Scope[] = dayKeys.map((k) => ({ team: k.team, start: k.start, end: k.end }));
+    await sql(mergeSql(table, org, { slice: table.finest, grain: 'day' }, table.items(params, org, scopes), { day: 's.day', team: 's.team', repo: 's.repo' }), params.values);
+  }
+  // 2. The other slices of the same days, merged from the slice they derive from.
+  for (const derived of table.slices) {
+    const keys = derived.keepTeam ? dayKeys : days;
+    await deleteRows(sql, orgId, table, derived.slice, 'day', keys);
+    await mergeRows(sql, orgId, table, { slice: derived.from, grain: 'day' }, { slice: derived.slice, grain: 'day' }, keys, derived);
+  }
+  // 3. Weeks and months of every slice, merged from its days.
+  const all = [{ slice: table.finest, keepTeam: byTeam, keepRepo: true }, ...table.slices];
+  for (const grain of GRAINS.filter((g) => g !== 'day')) {
+    for (const slice of all) {
+      const keys = unique(
+        (slice.keepTeam ? dayKeys : days).map((k) => {
+          const start = bucketStart(k.start, grain);
+          return { team: k.team, start, end: nextBucket(start, grain) };
+        }),
+      );
+      await deleteRows(sql, orgId, table, slice.slice, grain, keys);
+      await mergeRows(sql, orgId, table, { slice: slice.slice, grain: 'day' }, { slice: slice.slice, grain }, keys, { keepTeam: true, keepRepo: true });
+    }
+  }
+}
+
+/** `r.team` and `r.day` of rollup rows inside one of the key ranges. */
+function keyRangeCondition(params: Params, keys: readonly KeyRange[]): string {
+  return `EXISTS (SELECT 1 FROM unnest(${params.add(keys.map((k) => k.team))}::text[], ${params.add(keys.map((k) => k.start))}::timestamptz[], ${params.add(keys.map((k) => k.end))}::timestamptz[]) AS k(team, start_at, end_at)
+            WHERE (k.team IS NULL OR r.team = k.team) AND r.day >= k.start_at AND r.day < k.end_at)`;
+}
+
+async function deleteRows(sql: RollupSql, orgId: string, table: RollupTable, slice: Slice, grain: Grain, keys: readonly KeyRange[]): Promise<void> {
+  const params = new Params();
+  await sql(
+    `DELETE FROM ${table.table} r WHERE r.org_id = ${params.add(orgId)} AND r.slice = ${params.add(slice)} AND r.grain = ${params.add(grain)} AND ${keyRangeCondition(params, keys)}`,
+    params.values,
+  );
+}
+
+async function mergeRows(
+  sql: RollupSql,
+  orgId: string,
+  table: RollupTable,
+  from: { slice: Slice; grain: Grain },
+  to: { slice: Slice; grain: Grain },
+  keys: readonly KeyRange[],
+  keep: { keepTeam: boolean; keepRepo: boolean },
+): Promise<void> {
+  const params = new Params();
+  const org = params.add(orgId);
+  const source = `SELECT r.* FROM ${table.table} r WHERE r.org_id = ${org} AND r.slice = ${params.add(from.slice)} AND r.grain = ${params.add(from.grain)} AND ${keyRangeCondition(params, keys)}`;
+  const day = to.grain === 'day' ? 's.day' : `(date_trunc('${to.grain}', s.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+  await sql(mergeSql(table, org, to, source, { day, team: keep.keepTeam ? 's.team' : "''", repo: keep.keepRepo ? 's.repo' : "''" }), params.values);
+}
+
+/**
+ * INSERT the rows of `target` made by merging the rows of `source` (any SELECT with day, team, repo, the
+ * counts, hist_keys and hist_counts) by their key expressions: counts add up, histograms add up bin by bin.
+ */
+export function mergeSql(table: RollupTable, orgParam: string, target: { slice: Slice; grain: Grain }, source: string, key: { day: string; team: string; repo: string }): string {
+  const counts = table.counts;
+  return `
+    WITH src AS (
+      SELECT ${key.day} AS day, ${key.team} AS team, ${key.repo} AS repo, ${counts.map((c) => `s.${c}`).join(', ')}, s.hist_keys, s.hist_counts
+      FROM (${source}) s
+    ),
+    sums AS (SELECT day, team, repo, ${counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM src GROUP BY day, team, repo),
+    bins AS (
+      SELECT day, team, repo, h.key, sum(h.n)::int AS n
+      FROM src CROSS JOIN LATERAL unnest(src.hist_keys, src.hist_counts) AS h(key, n)
+      GROUP BY day, team, repo, h.key
+    ),
+    hist AS (SELECT day, team, repo, array_agg(key ORDER BY key) AS hist_keys, array_agg(n ORDER BY key) AS hist_counts FROM bins GROUP BY day, team, repo)
+    INSERT INTO ${table.table} (org_id, slice, grain, day, team, repo, ${counts.join(', ')}, hist_keys, hist_counts)
+    SELECT ${orgParam}, '${target.slice}', '${target.grain}', s.day, s.team, s.repo, ${counts.map((c) => `s.${c}`).join(', ')},
+           COALESCE(h.hist_keys, '{}'), COALESCE(h.hist_counts, '{}')
+    FROM sums s LEFT JOIN hist h USING (day, team, repo)`;
+}
+
+function unique<T extends KeyRange>(keys: T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const k of keys) seen.set(`${k.team ?? '\u0000'}|${k.start.toISOString()}`, k);
+  return [...seen.values()].sort((a, b) => a.start.getTime() - b.start.getTime() || (a.team ?? '').localeCompare(b.team ?? ''));
+}

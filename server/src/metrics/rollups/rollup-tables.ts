@@ -1,0 +1,161 @@
+import { hoursBetween } from '../families/experiment-sql';
+import type { Params } from '../metric-family';
+import { INCIDENT_WINDOW_HOURS } from '../families/dora.sql';
+import { keySql } from './histogram';
+
+/** Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in one repo. */
+export type Slice = 'org' | 'team' | 'repo' | 'team_repo';
+export type Grain = 'day' | 'week' | 'month';
+export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
+
+/** The dirty keys a rollup is recomputed by (rollup_dirty.rollup). */
+export type RollupSource = 'experiments' | 'deployments';
+
+/** A time range of items to aggregate, optionally for one team only (null: every team). */
+export interface Scope {
+  team: string | null;
+  start: Date;
+  end: Date;
+}
+
+/**
+ * One rollup table: its count columns, its histogram measures (by index), and the SQL that turns domain rows
+ * into one row per item in the rollup's shape, for the items of some scopes. The same item SQL fills the
+ * rollups and answers the partial days at the edges of a query, so both always agree.
+ */
+export interface RollupTable {
+  table: string;
+  source: RollupSource;
+  counts: readonly string[];
+  measures: readonly string[];
+  /** The slice computed from the domain rows; the others are merged from it. */
+  finest: Slice;
+  /** Every slice kept, in an order where each is merged from one computed before it. */
+  slices: ReadonlyArray<{ slice: Slice; from: Slice; keepTeam: boolean; keepRepo: boolean }>;
+  /** One row per item: day, team, repo, the counts (0/1), hist_keys and hist_counts (all 1). */
+  items(params: Params, orgParam: string, scopes: readonly Scope[]): string;
+}
+
+/** The UTC day of a timestamp (as sqlBucket('day')). */
+export const daySql = (column: string) => `(date_trunc('day', (${column}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+
+/** The scopes as a relation `s(team, start_at, end_at)`; scopes never overlap, so an item is read once. */
+function scopeRelation(params: Params, scopes: readonly Scope[]): string {
+  return `unnest(${params.add(scopes.map((s) => s.team))}::text[], ${params.add(scopes.map((s) => s.start))}::timestamptz[], ${params.add(scopes.map((s) => s.end))}::timestamptz[]) AS s(team, start_at, end_at)`;
+}
+
+/** The item's histogram: its keys (one per measure it has a duration for), each counted once. */
+const HISTOGRAM = 'k.keys AS hist_keys, array_fill(1, ARRAY[cardinality(k.keys)]) AS hist_counts';
+
+const flag = (condition: string) => `COALESCE((${condition})::int, 0)`;
+
+/**
+ * The key of a stage measured only where both ends exist, as the exact SQL's FILTER does (hoursBetween alone
+ * would give 0: GREATEST ignores NULL).
+ */
+const spanKey = (measure: number, start: string, end: string) => `CASE WHEN ${start} IS NOT NULL AND ${end} IS NOT NULL THEN ${keySql(measure, hoursBetween(start, end))} END`;
+
+function experimentItems(basis: 'evidence_at' | 'insight_at', columns: string[], keys: string[]) {
+  return (params: Params, orgParam: string, scopes: readonly Scope[]): string => `
+    SELECT ${daySql(`e.${basis}`)} AS day, COALESCE(e.team, '') AS team, COALESCE(e.pr_repo, '') AS repo,
+           ${columns.join(',\n           ')},
+           ${HISTOGRAM}
+    FROM experiments e
+    JOIN ${scopeRelation(params, scopes)}
+      ON e.org_id = ${orgParam} AND e.${basis} >= s.start_at AND e.${basis} < s.end_at AND (s.team IS NULL OR COALESCE(e.team, '') = s.team)
+    CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${keys.join(', ')}]::int[], NULL) AS keys) k`;
+}
+
+/** Experiments by the day of their first evidence: throughput and insight-to-evidence. */
+export const EXPERIMENTS_BY_EVIDENCE: RollupTable = {
+  table: 'rollup_experiments_evidence',
+  source: 'experiments',
+  counts: ['experiments', 'ci_success', 'preview_deployment', 'evidence_event'],
+  measures: ['cycle', 'wait', 'build', 'verify', 'decide'],
+  finest: 'team_repo',
+  slices: [
+    { slice: 'team', from: 'team_repo', keepTeam: true, keepRepo: false },
+    { slice: 'repo', from: 'team_repo', keepTeam: false, keepRepo: true },
+    { slice: 'org', from: 'team', keepTeam: false, keepRepo: false },
+  ],
+  items: experimentItems(
+    'evidence_at',
+    [
+      '1 AS experiments',
+      `${flag("e.evidence_kind = 'ci_success'")} AS ci_success`,
+      `${flag("e.evidence_kind = 'preview_deployment'")} AS preview_deployment`,
+      `${flag("e.evidence_kind LIKE 'event:%'")} AS evidence_event`,
+    ],
+    [
+      keySql(0, hoursBetween('e.insight_at', 'e.evidence_at')),
+      spanKey(1, 'e.insight_at', 'e.work_started_at'),
+      spanKey(2, 'e.work_started_at', 'e.pr_opened_at'),
+      spanKey(3, 'e.pr_opened_at', 'e.evidence_at'),
+      spanKey(4, 'e.evidence_at', 'e.decided_at'),
+    ],
+  ),
+};
+
+/** Experiments by the day of their insight: the decision mix (a cohort view). */
+export const EXPERIMENTS_BY_INSIGHT: RollupTable = {
+  table: 'rollup_experiments_insight',
+  source: 'experiments',
+  counts: ['experiments', 'promoted', 'rejected', 'refined', 'open'],
+  measures: ['reject'],
+  finest: 'team_repo',
+  slices: EXPERIMENTS_BY_EVIDENCE.slices,
+  items: experimentItems(
+    'insight_at',
+    [
+      '1 AS experiments',
+      `${flag("e.decision = 'promote'")} AS promoted`,
+      `${flag("e.decision = 'reject'")} AS rejected`,
+      `${flag("e.decision = 'refine'")} AS refined`,
+      `${flag('e.decision IS NULL')} AS open`,
+    ],
+    // As the exact SQL: every rejection, a missing decision time counting as 0.
+    [`CASE WHEN e.decision = 'reject' THEN ${keySql(0, hoursBetween('e.insight_at', 'e.decided_at'))} END`],
+  ),
+};
+
+/**
+ * Production deployments by the day they succeeded (DORA), with the same incident linking as the exact SQL
+ * (dora.sql.ts): an incident goes to the latest production deployment of the 24 h before it that its
+ * deployment id and sha allow. Only incidents that can reach a deployment of the scopes are read.
+ */
+export const PRODUCTION_DEPLOYMENTS: RollupTable = {
+  table: 'rollup_deployments',
+  source: 'deployments',
+  counts: ['deployments', 'failed'],
+  measures: ['lead', 'recovery'],
+  finest: 'repo',
+  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  items(params, orgParam, scopes) {
+    const window = `interval '${INCIDENT_WINDOW_HOURS} hours'`;
+    return `
+    SELECT ${daySql('d.succeeded_at')} AS day, '' AS team, COALESCE(d.repo, '') AS repo,
+           1 AS deployments, ${flag('f.incidents > 0')} AS failed,
+           ${HISTOGRAM}
+    FROM (SELECT d.* FROM deployments d JOIN ${scopeRelation(params, scopes)}
+            ON d.org_id = ${orgParam} AND d.environment_kind = 'production' AND d.succeeded_at >= s.start_at AND d.succeeded_at < s.end_at) d
+    LEFT JOIN LATERAL (
+      SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha
+    ) c ON true
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
+      FROM (
+        SELECT DISTINCT ON (i.source, i.external_id) i.opened_at, i.resolved_at, p.source AS d_source, p.external_id AS d_id
+        FROM incidents i
+        JOIN deployments p ON p.org_id = i.org_id AND p.environment_kind = 'production' AND p.succeeded_at IS NOT NULL
+         AND p.succeeded_at <= i.opened_at AND p.succeeded_at > i.opened_at - ${window}
+         AND (i.deployment_external_id IS NULL OR i.deployment_external_id = p.external_id)
+         AND (i.sha IS NULL OR i.sha = p.sha)
+        WHERE i.org_id = d.org_id AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}
+        ORDER BY i.source, i.external_id, p.succeeded_at DESC, p.external_id
+      ) l WHERE l.d_source = d.source AND l.d_id = d.external_id
+    ) f ON true
+    CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${spanKey(0, 'c.authored_at', 'd.succeeded_at')}, ${keySql(1, 'f.recovery_hours')}]::int[], NULL) AS keys) k`;
+  },
+};
+
+export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS];

@@ -1,0 +1,125 @@
+import { DataSource } from 'typeorm';
+import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse } from '@loopmeter/shared';
+import { generateEvents, writeRawEvents } from '../../bench/generator';
+import { allowedError } from '../../server/src/metrics/rollups/histogram';
+import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
+import { PipelineService } from '../../server/src/pipeline/pipeline.service';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app';
+
+const ORG = '00000000-0000-0000-0000-000000000001';
+const IDS = { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' };
+/**
+ * The demo org's first 16 weeks (from Monday 3 November 2025; generated up to 23 February 2026 to keep the test
+ * short), and a period cut mid-day at both ends.
+ */
+const NOW = new Date('2026-02-23T00:00:00Z');
+const ALIGNED = 'from=2025-11-10&to=2026-02-23';
+const UNALIGNED = 'from=2025-11-11T09:30:00Z&to=2026-02-20T17:45:00Z';
+
+/** The metrics read from rollups, with every count key (compared exactly) and percentile key (within the stated accuracy). */
+const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean }> = [
+  { metric: 'experiment-throughput', counts: ['experiments', 'ciSuccess', 'previewDeployment', 'evidenceEvent'], percentiles: [], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
+  { metric: 'insight-to-evidence', counts: [], percentiles: ['p50', 'p75', 'p90', 'waitP50', 'buildP50', 'verifyP50', 'decideP50'], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
+  { metric: 'decision-mix', counts: ['promoted', 'rejected', 'refined', 'open'], percentiles: ['timeToRejectP50'], ratios: ['promotedShare'], groupBys: ['', 'team', 'repo'], teamFilter: true },
+  { metric: 'dora', counts: ['deployments', 'failedDeployments'], percentiles: ['leadTimeP50', 'recoveryP50'], ratios: ['changeFailureRate'], groupBys: ['', 'repo'], teamFilter: false },
+];
+
+describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
+  let t: TestApp;
+  const sql = <T>(text: string, params: unknown[] = []) => t.app.get(DataSource).query(text, params) as Promise<T[]>;
+
+  async function rollupRows(): Promise<string[]> {
+    const out: string[] = [];
+    for (const table of ROLLUP_TABLES) {
+      const rows = await sql<Record<string, unknown>>(`SELECT * FROM ${table.table} WHERE org_id = $1 ORDER BY slice, grain, day, team, repo`, [ORG]);
+      for (const row of rows) out.push(`${table.table} ${JSON.stringify({ ...row, day: new Date(row.day as string).toISOString() })}`);
+    }
+    return out;
+  }
+
+  async function metric(metric: string, query: string): Promise<MetricResponse> {
+    const res = await t.request('GET', `/api/metrics/${metric}?${query}`, { token: TEST_ADMIN_TOKEN });
+    if (res.status !== 200) throw new Error(`${metric}?${query} → ${res.status}: ${res.text}`);
+    return metricResponseSchema.parse(res.body);
+  }
+
+  let incremental: string[];
+  let batches = 0;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const written = await writeRawEvents((text, params) => sql(text, params), generateEvents({ seed: 7, scale: 'demo', now: NOW }), { orgId: ORG, integrationIds: IDS });
+    expect(written).toBeGreaterThan(2_000);
+    // Small batches: each refreshes only the keys its events touched.
+    const pipeline = t.app.get(PipelineService);
+    while ((await pipeline.runBatch({ batchSize: 250 })).claimed > 0) batches++;
+    incremental = await rollupRows();
+  }, 600_000);
+  afterAll(() => t.close());
+
+  it('processed every generated event and left no rollup key dirty', async () => {
+    expect(batches).toBeGreaterThan(10);
+    expect(await sql(`SELECT status, count(*)::int AS n FROM raw_events WHERE status <> 'processed' GROUP BY 1`)).toEqual([]);
+    expect(await sql(`SELECT count(*)::int AS n FROM rollup_dirty`)).toEqual([{ n: 0 }]);
+    expect(incremental.length).toBeGreaterThan(500);
+  });
+
+  it('answers from the rollups exactly what the domain tables give: counts equal, percentiles within 1% + 18 s', async () => {
+    const teams = (await sql<{ team: string }>(`SELECT DISTINCT team FROM experiments ORDER BY 1 LIMIT 2`)).map((r) => r.team);
+    let compared = 0;
+    for (const family of FAMILIES) {
+      // Every interval on both periods; every dimension and the team filter on weeks (the dashboard's default).
+      const queries = [
+        ...[ALIGNED, UNALIGNED].flatMap((period) => ['day', 'week', 'month'].map((interval) => `${period}&interval=${interval}`)),
+        ...family.groupBys.filter(Boolean).map((groupBy) => `${UNALIGNED}&interval=week&groupBy=${groupBy}`),
+        ...(family.teamFilter ? [`${ALIGNED}&interval=week&team=${teams[0]}`, `${UNALIGNED}&interval=month&groupBy=repo&team=${teams[1]}`] : []),
+      ];
+      for (const base of queries) {
+        const query = `${base}&compare=previous`;
+        const fast = await metric(family.metric, query);
+        const exact = await metric(family.metric, `${query}&compute=exact`);
+        expect({ query, from: fast.computedFrom }).toEqual({ query, from: 'rollups' });
+        expect(exact.computedFrom).toBe('domain');
+        const cells = [
+          ...fast.rows.map((row, i) => [row, exact.rows[i], `${row.bucket} ${JSON.stringify(row.dimensions)}`] as const),
+          ...fast.rows.map((row, i) => [row.comparison, exact.rows[i].comparison, `previous of ${row.bucket} ${JSON.stringify(row.dimensions)}`] as const),
+          [fast.total, exact.total, 'total'] as const,
+          [fast.comparisonTotal, exact.comparisonTotal, 'previous total'] as const,
+        ];
+        expect(fast.rows.map((r) => [r.bucket, r.dimensions])).toEqual(exact.rows.map((r) => [r.bucket, r.dimensions]));
+        for (const [a, b, cell] of cells) {
+          expect(a?.n).toBe(b?.n);
+          if (!a || !b) continue;
+          for (const key of family.counts) expect({ query, key, value: a.values[key] }).toEqual({ query, key, value: b.values[key] });
+          for (const key of family.ratios) expect({ query, key, value: a.values[key] }).toEqual({ query, key, value: b.values[key] });
+          for (const key of family.percentiles) {
+            const x = b.values[key];
+            const y = a.values[key];
+            if (x === null || y === null) {
+              expect({ query, key, value: y }).toEqual({ query, key, value: x });
+              continue;
+            }
+            // + 1e-4: the API rounds values to 4 decimals.
+            if (Math.abs(y - x) > allowedError(x) + 1e-4) throw new Error(`${family.metric}?${query} (${cell}, n ${b.n}): ${key} ${y} from rollups, ${x} exact`);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  }, 600_000);
+
+  it('rebuilds exactly the rows the pipeline maintained batch by batch', async () => {
+    const res = await t.request('POST', '/api/rollups/rebuild', { token: TEST_ADMIN_TOKEN });
+    expect(res.status).toBe(200);
+    const report = rollupsRebuildReportSchema.parse(res.body);
+    expect(report.rows).toBe(incremental.length);
+    const rebuilt = await rollupRows();
+    expect(rebuilt).toEqual(incremental);
+  });
+
+  it('falls back to the domain tables while keys await a refresh', async () => {
+    await sql(`UPDATE experiments SET team = team WHERE org_id = $1 AND id IN (SELECT id FROM experiments ORDER BY id LIMIT 1)`, [ORG]);
+    expect((await metric('experiment-throughput', ALIGNED)).computedFrom).toBe('domain');
+    expect((await metric('dora', ALIGNED)).computedFrom).toBe('rollups');
+  });
+});
