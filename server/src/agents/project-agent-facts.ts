@@ -74,6 +74,18 @@ export async function projectAgentSession(sql: Sql, orgId: string, rawEventId: s
     [orgId, fact.agent, fact.sessionId, fact.person?.key ?? null, fact.person?.source ?? null, fact.team?.name ?? null, fact.team?.source ?? null,
      fact.model, fact.startedAt, fact.endedAt, rawEventId],
   );
+  const refs = fact.gitRefs ?? [];
+  if (refs.length > 0) {
+    // One statement for all the refs of the fact (a session reports a handful); the first sighting wins.
+    await sql(
+      `INSERT INTO agent_session_git_refs (org_id, agent, session_id, ref_type, ref_value, repo, first_seen_at, raw_event_id)
+       SELECT $1::uuid, $2::text, $3::text, t, v, r, f, $4::bigint FROM unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS x(t, v, r, f)
+       ON CONFLICT (org_id, agent, session_id, ref_type, ref_value, repo) DO UPDATE SET
+         first_seen_at = LEAST(agent_session_git_refs.first_seen_at, EXCLUDED.first_seen_at),
+         raw_event_id = LEAST(agent_session_git_refs.raw_event_id, EXCLUDED.raw_event_id)`,
+      [orgId, fact.agent, fact.sessionId, rawEventId, refs.map((r) => r.type), refs.map((r) => r.value), refs.map((r) => r.repo ?? ''), refs.map((r) => r.firstSeenAt)],
+    );
+  }
   // Prices of the models the session's token metrics name, for a session whose cost comes from its metrics.
   const models = (await sql(
     `SELECT DISTINCT model FROM agent_metric_points WHERE org_id = $1 AND agent = $2 AND session_id = $3 AND metric = 'tokens' AND model IS NOT NULL`,

@@ -4,7 +4,7 @@ import { AppConfig } from '../core/config/app-config';
 import { refreshRollups } from '../metrics/rollups/refresh-rollups';
 import { IdentityResolver } from '../teams/identity-resolver.service';
 import { BUILD_EXPERIMENTS_SQL, DEFAULT_EVIDENCE_KINDS } from './experiments/build-experiments.sql';
-import { reattribute } from './link/reattribute';
+import { reattribute, type AttributeTarget } from './link/reattribute';
 import { loadKnownKeys, relink, sameKnownKeys, targetKey, type LinkTarget } from './link/relink';
 import { InvalidEventError, type Fact, type RawEventRow } from './normalize/facts';
 import { NORMALIZERS } from './normalize/registry';
@@ -75,7 +75,7 @@ export class PipelineService {
       const orgs = new Set(rows.map((r) => r.org_id));
       const knownBefore = new Map<string, Awaited<ReturnType<typeof loadKnownKeys>>>();
       for (const org of orgs) knownBefore.set(org, await loadKnownKeys(query(runner), org));
-      const touched = new Map<string, LinkTarget[]>();
+      const touched = new Map<string, AttributeTarget[]>();
 
       for (const row of rows) {
         const event: RawEventRow = { id: row.id, orgId: row.org_id, source: row.source, eventType: row.event_type, action: row.action, body: row.body, receivedAt: row.received_at, meta: row.meta, contentType: row.content_type };
@@ -89,7 +89,7 @@ export class PipelineService {
       for (const org of orgs) {
         const knownAfter = await loadKnownKeys(query(runner), org);
         const keysChanged = !sameKnownKeys(knownBefore.get(org)!, knownAfter);
-        await relink(query(runner), (t, p) => runner.query(t, p), org, keysChanged ? 'all' : (touched.get(org) ?? []), knownAfter);
+        await relink(query(runner), (t, p) => runner.query(t, p), org, keysChanged ? 'all' : (touched.get(org) ?? []).filter((t): t is LinkTarget => t.type !== 'agent_session'), knownAfter);
         // Which agent wrote the touched PRs and commits: a function of their rows, like the links.
         await reattribute(query(runner), (t, p) => runner.query(t, p), org, touched.get(org) ?? []);
         await runner.query(BUILD_EXPERIMENTS_SQL, [org, DEFAULT_EVIDENCE_KINDS]);
@@ -108,7 +108,7 @@ export class PipelineService {
     }
   }
 
-  private async processOne(runner: QueryRunner, event: RawEventRow, attempts: number, touched: Map<string, LinkTarget[]>): Promise<Outcome> {
+  private async processOne(runner: QueryRunner, event: RawEventRow, attempts: number, touched: Map<string, AttributeTarget[]>): Promise<Outcome> {
     const normalizer = NORMALIZERS[event.source];
     if (!normalizer) return { status: 'dropped', reason: `normalize: no normalizer for source '${event.source}'` };
     let body: unknown = event.body;
@@ -176,12 +176,13 @@ function query(runner: QueryRunner) {
   return <T>(text: string, params: unknown[]) => runner.query(text, params) as Promise<T[]>;
 }
 
-function linkTargetsOf(facts: Fact[]): LinkTarget[] {
-  const targets: LinkTarget[] = [];
+function linkTargetsOf(facts: Fact[]): AttributeTarget[] {
+  const targets: AttributeTarget[] = [];
   for (const f of facts) {
     if (f.kind === 'pull_request') targets.push({ type: 'pull_request', key: targetKey.pullRequest(f.repo.source, f.repo.fullName, f.number) });
     else if (f.kind === 'branch') targets.push({ type: 'branch', key: targetKey.branch(f.repo.source, f.repo.fullName, f.name) });
     else if (f.kind === 'commit') targets.push({ type: 'commit', key: targetKey.commit(f.repo.source, f.repo.fullName, f.sha) });
+    else if (f.kind === 'agent_session' && f.gitRefs?.length) targets.push({ type: 'agent_session', agent: f.agent, sessionId: f.sessionId });
   }
   return targets;
 }

@@ -1,4 +1,4 @@
-import { agentFromAuthor, agentsFromCoAuthors, agentsFromPrText, isAutomationBot } from './agent-attribution';
+import { agentFromAuthor, agentNameOf, agentsFromCoAuthors, agentsFromPrText, isAutomationBot } from './agent-attribution';
 
 describe('agentFromAuthor', () => {
   it('recognises agents\' bot accounts, strength 1.0', () => {
@@ -233,5 +233,13 @@ describe('agentsFromPrText', () => {
   it('does not take people writing about agents for agents writing', () => {
     const body = 'Set up per https://docs.cursor.com/background-agent, like the Copilot coding agent docs say.';
     expect(agentsFromPrText(body, ['copilot-task', 'dependencies'])).toEqual([]);
+  });
+});
+
+describe('agentNameOf', () => {
+  it('maps the service names agents export under to the agent', () => {
+    expect(['claude-code', 'codex', 'copilot-chat', 'github-copilot', 'copilot-cli', 'codex_cli_rs', 'cursor-agent', 'gemini-cli', 'my-bot'].map(agentNameOf)).toEqual([
+      'claude-code', 'codex', 'copilot', 'copilot', 'copilot', 'codex', 'cursor', 'gemini', 'unknown-agent',
+    ]);
   });
 });

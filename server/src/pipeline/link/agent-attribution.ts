@@ -177,9 +177,17 @@ export function agentFromCommitAuthor(login: string | null, email: string | null
 
 const AGENT_NAMES: ReadonlySet<string> = new Set<AgentName>(['claude-code', 'codex', 'copilot', 'cursor', 'devin', 'jules', 'gemini', 'aider', 'sweep', 'unknown-agent']);
 
-/** An agent id as telemetry names it (`claude-code`, `codex`), or `unknown-agent` for one this table does not know. */
+/**
+ * The agent a session's telemetry name stands for: `claude-code`, `codex`, and the service names agents export
+ * under (`copilot-chat`, `github-copilot`, `copilot-cli`, `codex_cli_rs`, `cursor-agent`...); `unknown-agent` else.
+ */
 export function agentNameOf(agent: string): AgentName {
-  return isAgentName(agent) ? agent : 'unknown-agent';
+  if (isAgentName(agent)) return agent;
+  const name = agent.toLowerCase();
+  if (name.includes('copilot')) return 'copilot';
+  const family = (['claude', 'codex', 'cursor', 'gemini', 'aider', 'devin', 'jules'] as const).find((prefix) => name.startsWith(prefix));
+  if (family === 'claude') return 'claude-code';
+  return family ?? 'unknown-agent';
 }
 
 function isAgentName(agent: string): agent is AgentName {

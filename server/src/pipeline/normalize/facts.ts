@@ -215,6 +215,19 @@ export interface AgentSessionFact {
   team: { name: string; source: 'resource' | 'token' } | null;
   startedAt: string;
   endedAt: string;
+  /** Where the session worked, as it reported it; absent when it reported nothing. */
+  gitRefs?: AgentGitRef[];
+}
+
+/**
+ * A commit sha the session saw as HEAD, or a branch it was on (GitHub Copilot's `github.copilot.git.*`, the
+ * OpenTelemetry `vcs.ref.head.*` attributes), with its repository (`owner/name`, lower-case) when reported.
+ */
+export interface AgentGitRef {
+  type: 'sha' | 'branch';
+  value: string;
+  repo: string | null;
+  firstSeenAt: string;
 }
 
 export interface AgentTokens {

@@ -7,6 +7,7 @@ export const DERIVED_TABLES = [
   'agent_attributions',
   'agent_metric_points',
   'agent_runs',
+  'agent_session_git_refs',
   'agent_sessions',
   'agent_usage_daily',
   'agent_usage_team_members',

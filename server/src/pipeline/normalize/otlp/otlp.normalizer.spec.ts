@@ -1,6 +1,6 @@
 import { OTLP_TYPES } from '../../../agents/otlp/otlp-proto';
 import { InvalidEventError, type AgentMetricPointFact, type AgentRunFact, type AgentSessionFact, type NormalizeResult, type RawEventRow } from '../facts';
-import { normalizeOtlp } from './otlp.normalizer';
+import { normalizeOtlp, repoKeyOf } from './otlp.normalizer';
 
 /** OTLP JSON attribute helpers, as exporters write them. */
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
@@ -421,5 +421,34 @@ describe('normalizeOtlp: GenAI spans (Copilot Chat)', () => {
       dropped:
         "no agent telemetry: execute_tool span without gen_ai.conversation.id (none in its trace either); GenAI operation 'create_agent' not used; spans without gen_ai.operation.name (2)",
     });
+  });
+});
+
+describe('normalizeOtlp: where a session worked (git refs)', () => {
+  it('keeps the VCS resource attributes of a Claude Code export, first sighting per ref, and ignores what is not a sha or a branch', () => {
+    const resource = {
+      attributes: [str('service.name', 'claude-code'), str('vcs.repository.url.full', 'https://github.com/Acme/Web.git'), str('vcs.ref.head.name', 'refs/heads/dark-mode'), str('vcs.ref.head.revision', 'ABCDEF0123456789ABCDEF0123456789ABCDEF01')],
+    };
+    const record = (ms: number) => ({ timeUnixNano: nanos(T0 + ms), body: { stringValue: 'claude_code.user_prompt' }, attributes: [str('session.id', 'sess-9'), str('event.name', 'user_prompt')] });
+    const body = { resourceLogs: [{ resource, scopeLogs: [{ scope: {}, logRecords: [record(5_000), record(0)] }] }] };
+    const { sessions } = facts(normalizeOtlp(rawEvent('logs', body), undefined));
+    expect(sessions[0].gitRefs).toEqual([
+      { type: 'branch', value: 'dark-mode', repo: 'acme/web', firstSeenAt: iso(T0) },
+      { type: 'sha', value: 'abcdef0123456789abcdef0123456789abcdef01', repo: 'acme/web', firstSeenAt: iso(T0) },
+    ]);
+
+    const odd = { attributes: [str('service.name', 'claude-code'), str('vcs.repository.url.full', 'not a repository'), str('vcs.ref.head.name', 'a..b'), str('vcs.ref.head.revision', 'abc123')] };
+    const oddBody = { resourceLogs: [{ resource: odd, scopeLogs: [{ scope: {}, logRecords: [record(0)] }] }] };
+    expect(facts(normalizeOtlp(rawEvent('logs', oddBody), undefined)).sessions[0].gitRefs).toBeUndefined();
+  });
+
+  it('reads the repository from URLs, scp-like remotes and owner/name', () => {
+    expect(repoKeyOf('https://github.com/Acme/Web.git')).toBe('acme/web');
+    expect(repoKeyOf('git@github.com:acme/web.git')).toBe('acme/web');
+    expect(repoKeyOf('ssh://git@gitlab.example.com:2222/group/sub/app')).toBe('group/sub/app');
+    expect(repoKeyOf('https://user:token@gitlab.com/group/app/')).toBe('group/app');
+    expect(repoKeyOf('acme/web')).toBe('acme/web');
+    expect(repoKeyOf('web')).toBeNull();
+    expect(repoKeyOf('not a repository')).toBeNull();
   });
 });

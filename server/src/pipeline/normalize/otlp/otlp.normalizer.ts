@@ -15,6 +15,7 @@ import {
   InvalidEventError,
   type AgentMetricPointFact,
   type AgentRunFact,
+  type AgentGitRef,
   type AgentSessionFact,
   type AgentTokens,
   type Fact,
@@ -106,6 +107,7 @@ interface SessionDraft {
   person: AgentSessionFact['person'];
   team: AgentSessionFact['team'];
   models: Map<string, number>;
+  gitRefs: Map<string, AgentGitRef>;
 }
 
 class Collector {
@@ -242,6 +244,7 @@ class Collector {
       team: s.team,
       startedAt: s.startedAt,
       endedAt: s.endedAt,
+      ...(s.gitRefs.size > 0 ? { gitRefs: [...s.gitRefs.values()].sort((a, b) => compareKeys(gitRefKey(a), gitRefKey(b))) } : {}),
     }));
     if (sessions.length === 0) {
       const reasons = [...this.skipped.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => (n > 1 ? `${reason} (${n})` : reason));
@@ -260,7 +263,7 @@ class Collector {
     const key = `${agent}\u0000${sessionId}`;
     let draft = this.sessions.get(key);
     if (!draft) {
-      draft = { agent, sessionId, startedAt: at, endedAt: endAt, person: null, team: teamOf(resource, this.event.meta), models: new Map() };
+      draft = { agent, sessionId, startedAt: at, endedAt: endAt, person: null, team: teamOf(resource, this.event.meta), models: new Map(), gitRefs: new Map() };
       this.sessions.set(key, draft);
     }
     if (at < draft.startedAt) draft.startedAt = at;
@@ -268,7 +271,50 @@ class Collector {
     const person = personOf(attrs);
     if (person && (!draft.person || personRank(person) < personRank(draft.person))) draft.person = person;
     if (model) draft.models.set(model, (draft.models.get(model) ?? 0) + 1);
+    for (const ref of gitRefsOf(attrs, at)) {
+      const key = gitRefKey(ref);
+      const seen = draft.gitRefs.get(key);
+      if (!seen || ref.firstSeenAt < seen.firstSeenAt) draft.gitRefs.set(key, ref);
+    }
   }
+}
+
+/**
+ * Where the record says the agent worked: GitHub Copilot (Chat and CLI) puts `github.copilot.git.repository`,
+ * `.branch` and `.commit_sha` on its `invoke_agent` spans; any agent can be given the OpenTelemetry VCS attributes
+ * (`vcs.repository.url.full`, `vcs.ref.head.name`, `vcs.ref.head.revision`), e.g. in `OTEL_RESOURCE_ATTRIBUTES`.
+ * Only full hex shas and plausible branch names are kept.
+ */
+function gitRefsOf(attrs: Attributes, at: string): AgentGitRef[] {
+  const first = (...keys: string[]) => keys.map((k) => textOf(attrs[k])).find((v): v is string => v !== null) ?? null;
+  const repoText = first('github.copilot.git.repository', 'vcs.repository.url.full');
+  const repo = repoText === null ? null : repoKeyOf(repoText);
+  const refs: AgentGitRef[] = [];
+  const sha = first('github.copilot.git.commit_sha', 'vcs.ref.head.revision')?.toLowerCase() ?? null;
+  if (sha && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) refs.push({ type: 'sha', value: sha, repo, firstSeenAt: at });
+  const branch = first('github.copilot.git.branch', 'vcs.ref.head.name')?.replace(/^refs\/heads\//, '') ?? null;
+  if (branch && branch.length <= 255 && !/[\s~^:?*\[\\]|\.\.|@\{/.test(branch) && branch !== 'HEAD') refs.push({ type: 'branch', value: branch, repo, firstSeenAt: at });
+  return refs;
+}
+
+/** `https://github.com/Acme/Web.git`, `git@github.com:acme/web.git`, `ssh://git@host:22/group/sub/app` or `acme/web` → `owner/name` (lower-case). */
+export function repoKeyOf(value: string): string | null {
+  const path = value
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\//i, '')
+    .replace(/^[^@\s/]+@[^:\s/]+:/, '')
+    .replace(/\.git$/i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+  return /^[a-z0-9._-]+(?:\/[a-z0-9._-]+)+$/.test(path) ? path : null;
+}
+
+function gitRefKey(ref: AgentGitRef): string {
+  return `${ref.type}\u0000${ref.repo ?? ''}\u0000${ref.value}`;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface RunDraft {
