@@ -157,6 +157,9 @@ describe('metrics of coding agents: adoption, assisted PRs, quality, cost', () =
     await commit('c3', 'main', 'noah', '2026-03-10T10:00Z');
     await commit('c4', 'main', 'emma', '2026-03-11T10:00Z');
     await commit('c5', 'main', 'ava', '2026-03-12T10:00Z');
+    // Rework: Emma fixes Copilot's PR #2 after its review (09:20, between its opening and merge); Sam reworks his own #4.
+    await commit('c6', 'p2', 'emma', '2026-03-04T09:20Z');
+    await commit('c7', 'p4', 'sam', '2026-03-04T18:30Z');
 
     await session('S1', { agent: 'claude-code', model: 'claude-sonnet-4-5', personKey: 'EMMA@acme.test', started: '2026-03-03T08:00Z', ended: '2026-03-03T08:45Z', runs: 5, errors: 0, cost: 1.2, tokens: [1000, 200, 5000, 100] });
     await session('S2', { agent: 'claude-code', model: 'claude-opus-4-1', personKey: 'acct-123', team: 'platform', started: '2026-03-04T12:00Z', ended: '2026-03-04T12:30Z', runs: 3, errors: 1, cost: 0.8, tokens: [500, 100, 0, 0] });
@@ -243,14 +246,16 @@ describe('metrics of coding agents: adoption, assisted PRs, quality, cost', () =
   });
 
   describe('agent-quality', () => {
-    const week1Other = { otherPrs: 3, otherMergeRate: 0.6667, otherFirstPassCiGreen: 0.5, otherReviewRounds: 0.3333, otherRevertRate: 0 };
+    // Other PRs' rework: only #4 has known commits (c7, after its opening) → 1/1.
+    const week1Other = { otherPrs: 3, otherMergeRate: 0.6667, otherFirstPassCiGreen: 0.5, otherReviewRounds: 0.3333, otherReworkRate: 1, otherRevertRate: 0 };
 
     it('sessions, assisted PRs next to the others, and cost per evidence', async () => {
       const m = await metric(`/api/metrics/agent-quality?${PERIOD}`);
       // Week 1 sessions S1, S2, S3: judged S1, S2 (S3 sent no events), S2 had an API error → 1/2. Known people: S1 (Emma),
       // who opened #1 (claude-code) at 09:00, 15 min after S1 → 1/1. Cost 1.20 + 0.80 = 2.00 for 2 experiments → 1.00.
       // Assisted PRs closed or merged: #1, #2 merged, #6 closed → 2/3; first CI round: #1 red, #2 green, #6 none → 1/2;
-      // changes requested 2 + 1 + 0 over 3 PRs → 1; #1 reverted by #7 within 14 days, #2 not → 1/2.
+      // changes requested 2 + 1 + 0 over 3 PRs → 1; #1 reverted by #7 within 14 days, #2 not → 1/2. Rework: #1's only
+      // commit is the agent's (c1); #2 got Emma's c6 after the agent opened it; #6 has no known commit → 1/2.
       // Others: acme/api#3 (merged, green), #4 (closed, red, 1 change request), #7 (merged, no CI).
       // n = 3 sessions + 3 assisted PRs.
       // Week 2: S4, S5, S6, S7 all judged, S7 erred → 3/4; none followed by an assisted PR of its agent → 0/4; #8 merged,
@@ -258,13 +263,13 @@ describe('metrics of coding agents: adoption, assisted PRs, quality, cost', () =
       expect(m.rows).toEqual([
         {
           bucket: WEEK1, dimensions: {}, n: 6, insufficientData: false,
-          values: { sessions: 3, sessionSuccessRate: 0.5, sessionToPr: 1, prs: 3, mergeRate: 0.6667, firstPassCiGreen: 0.5, reviewRounds: 1, revertRate: 0.5, costUsd: 2, evidence: 2, costPerEvidence: 1, ...week1Other },
+          values: { sessions: 3, sessionSuccessRate: 0.5, sessionToPr: 1, prs: 3, mergeRate: 0.6667, firstPassCiGreen: 0.5, reviewRounds: 1, reworkRate: 0.5, revertRate: 0.5, costUsd: 2, evidence: 2, costPerEvidence: 1, ...week1Other },
         },
         {
           bucket: WEEK2, dimensions: {}, n: 5, insufficientData: false,
           values: {
-            sessions: 4, sessionSuccessRate: 0.75, sessionToPr: 0, prs: 1, mergeRate: 1, firstPassCiGreen: null, reviewRounds: 0, revertRate: 0, costUsd: 1.2, evidence: 1, costPerEvidence: 1.2,
-            otherPrs: 0, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherRevertRate: null,
+            sessions: 4, sessionSuccessRate: 0.75, sessionToPr: 0, prs: 1, mergeRate: 1, firstPassCiGreen: null, reviewRounds: 0, reworkRate: null, revertRate: 0, costUsd: 1.2, evidence: 1, costPerEvidence: 1.2,
+            otherPrs: 0, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherReworkRate: null, otherRevertRate: null,
           },
         },
       ]);
@@ -272,7 +277,7 @@ describe('metrics of coding agents: adoption, assisted PRs, quality, cost', () =
       // 1 of 2 with CI green first time; 3 change requests over 4 PRs; 1 of 3 merged reverted; 3.20 USD for 3 experiments.
       expect(m.total).toEqual({
         n: 11, insufficientData: false,
-        values: { sessions: 7, sessionSuccessRate: 0.6667, sessionToPr: 0.2, prs: 4, mergeRate: 0.75, firstPassCiGreen: 0.5, reviewRounds: 0.75, revertRate: 0.3333, costUsd: 3.2, evidence: 3, costPerEvidence: 1.0667, ...week1Other },
+        values: { sessions: 7, sessionSuccessRate: 0.6667, sessionToPr: 0.2, prs: 4, mergeRate: 0.75, firstPassCiGreen: 0.5, reviewRounds: 0.75, reworkRate: 0.5, revertRate: 0.3333, costUsd: 3.2, evidence: 3, costPerEvidence: 1.0667, ...week1Other },
       });
     });
 
@@ -283,20 +288,20 @@ describe('metrics of coding agents: adoption, assisted PRs, quality, cost', () =
       expect(m.rows.filter((r) => r.bucket === WEEK1)).toEqual([
         {
           bucket: WEEK1, dimensions: { agent: 'claude-code' }, n: 3, insufficientData: false,
-          values: { sessions: 2, sessionSuccessRate: 0.5, sessionToPr: 1, prs: 1, mergeRate: 1, firstPassCiGreen: 0, reviewRounds: 2, revertRate: 1, costUsd: 2, evidence: 2, costPerEvidence: 1, ...week1Other },
+          values: { sessions: 2, sessionSuccessRate: 0.5, sessionToPr: 1, prs: 1, mergeRate: 1, firstPassCiGreen: 0, reviewRounds: 2, reworkRate: 0, revertRate: 1, costUsd: 2, evidence: 2, costPerEvidence: 1, ...week1Other },
         },
         {
           bucket: WEEK1, dimensions: { agent: 'codex' }, n: 2, insufficientData: true,
           values: {
-            sessions: 1, sessionSuccessRate: null, sessionToPr: null, prs: 1, mergeRate: null, firstPassCiGreen: null, reviewRounds: null, revertRate: null, costUsd: 0, evidence: 2, costPerEvidence: null,
-            otherPrs: 3, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherRevertRate: null,
+            sessions: 1, sessionSuccessRate: null, sessionToPr: null, prs: 1, mergeRate: null, firstPassCiGreen: null, reviewRounds: null, reworkRate: null, revertRate: null, costUsd: 0, evidence: 2, costPerEvidence: null,
+            otherPrs: 3, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherReworkRate: null, otherRevertRate: null,
           },
         },
         {
           bucket: WEEK1, dimensions: { agent: 'copilot' }, n: 1, insufficientData: true,
           values: {
-            sessions: 0, sessionSuccessRate: null, sessionToPr: null, prs: 1, mergeRate: null, firstPassCiGreen: null, reviewRounds: null, revertRate: null, costUsd: 0, evidence: 2, costPerEvidence: null,
-            otherPrs: 3, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherRevertRate: null,
+            sessions: 0, sessionSuccessRate: null, sessionToPr: null, prs: 1, mergeRate: null, firstPassCiGreen: null, reviewRounds: null, reworkRate: null, revertRate: null, costUsd: 0, evidence: 2, costPerEvidence: null,
+            otherPrs: 3, otherMergeRate: null, otherFirstPassCiGreen: null, otherReviewRounds: null, otherReworkRate: null, otherRevertRate: null,
           },
         },
       ]);

@@ -194,6 +194,7 @@ export function AssistedPrsPanel({ query, note, className, testId = 'assisted-pr
 const SIDE_BY_SIDE: Array<{ label: string; assisted: string; other: string; kind: ValueKind }> = [
   { label: 'Merge rate', assisted: 'mergeRate', other: 'otherMergeRate', kind: 'ratio' },
   { label: 'First-pass CI green', assisted: 'firstPassCiGreen', other: 'otherFirstPassCiGreen', kind: 'ratio' },
+  { label: 'Reworked by a person after the agent (others: after opening)', assisted: 'reworkRate', other: 'otherReworkRate', kind: 'ratio' },
   { label: 'Reverted within 14 days', assisted: 'revertRate', other: 'otherRevertRate', kind: 'ratio' },
   { label: 'Review rounds (changes requested)', assisted: 'reviewRounds', other: 'otherReviewRounds', kind: 'count' },
   { label: 'PRs closed or merged', assisted: 'prs', other: 'otherPrs', kind: 'count' },
@@ -278,7 +279,8 @@ export const QUALITY_MEASURES: Array<{ key: string; label: string; kind: ValueKi
   { key: 'sessionToPr', label: 'Session → PR', kind: 'ratio' },
   { key: 'mergeRate', label: 'Agent PR merge rate', kind: 'ratio' },
   { key: 'firstPassCiGreen', label: 'First-pass CI green', kind: 'ratio' },
-  { key: 'reviewRounds', label: 'Review rounds (rework)', kind: 'count' },
+  { key: 'reviewRounds', label: 'Review rounds (changes requested)', kind: 'count' },
+  { key: 'reworkRate', label: 'Human rework after the agent', kind: 'ratio' },
   { key: 'revertRate', label: 'Reverted within 14 days', kind: 'ratio' },
   { key: 'costPerEvidence', label: 'Cost per evidence', kind: 'usd' },
   { key: 'costUsd', label: 'Cost', kind: 'usd' },

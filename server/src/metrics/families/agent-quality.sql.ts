@@ -1,6 +1,6 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
-import { actorPeopleCte, countedPrSql, prAttributionsSql, prAuthorInTeamSql, prAuthorTeamJoin, sessionPeopleCte, strongestAttributionJoin } from './agent-sql';
+import { actorPeopleCte, countedPrSql, prAttributionsSql, prAuthorInTeamSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from './agent-sql';
 
 /** A session leads to a PR when its person opens an assisted PR of the same agent up to this long after it ends. */
 export const SESSION_TO_PR_HOURS = 24;
@@ -11,6 +11,28 @@ const DECISIVE_CI_CONCLUSIONS = `('success', 'failure', 'timed_out', 'startup_fa
 function decisiveRunOf(r: string): string {
   return `${r}.org_id = p.org_id AND ${r}.source = p.source AND ${r}.repo = p.repo AND (p.number = ANY(${r}.pr_numbers) OR ${r}.head_sha = p.head_sha)
                 AND ${r}.status = 'completed' AND ${r}.completed_at IS NOT NULL AND ${r}.conclusion IN ${DECISIVE_CI_CONCLUSIONS}`;
+}
+
+/**
+ * Human rework of PR `p` (as `<as>.judged`, `<as>.reworked`): judged when a commit on its head branch is known
+ * (pushes received), reworked when one of them is a person's (no agent credited, not a bot) authored after the
+ * agent first worked on it: its first agent-credited commit, or the PR's opening if earlier. For a PR no agent
+ * touched that is simply a commit after the opening, the same measure on the other side. Needs `actor_people`.
+ */
+function reworkJoin(p: string, as: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT count(*) > 0 AS judged, COALESCE(bool_or(NOT w.by_agent AND NOT w.by_bot AND w.authored_at > LEAST(${p}.opened_at, w.first_agent_at)), false) AS reworked
+      FROM (
+        SELECT c.authored_at, a.by_agent, b.by_bot, min(c.authored_at) FILTER (WHERE a.by_agent) OVER () AS first_agent_at
+        FROM commits c
+        CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM agent_attributions x WHERE x.org_id = c.org_id AND x.target_type = 'commit'
+                                           AND x.target_key = c.source || ':' || c.repo || '@' || c.sha) AS by_agent) a
+        CROSS JOIN LATERAL (SELECT COALESCE(c.author_login, '') LIKE '%[bot]'
+                                   OR EXISTS (SELECT 1 FROM actor_people ap WHERE ap.actor_id = c.author_id AND ap.is_bot) AS by_bot) b
+        WHERE c.org_id = ${p}.org_id AND c.source = ${p}.source AND c.repo = ${p}.repo AND c.branch = ${p}.head_ref
+          AND c.authored_at <= COALESCE(${p}.merged_at, ${p}.closed_at)
+      ) w
+    ) ${as} ON true`;
 }
 
 /** A merged PR is reverted when a PR titled `Revert "<its title>"` merges within this many days. */
@@ -41,6 +63,8 @@ export const agentQuality: MetricFamily = {
       mergeRate: 'merged ÷ closed or merged (ratio)',
       firstPassCiGreen: 'PRs whose first CI round passed (every decisive run on the first commit CI gave a result for succeeded) ÷ PRs with a CI result (ratio)',
       reviewRounds: 'reviews requesting changes per PR',
+      reworkRate:
+        'PRs a person changed after the agent: a commit no agent is credited with and no bot wrote, authored after the agent first worked on the PR (its first credited commit on the head branch, or the PR opening if earlier) and before the PR closed ÷ PRs with known commits (ratio)',
       revertRate: `merged PRs reverted (a PR titled Revert "<title>" merged within ${REVERT_WINDOW_DAYS} days) ÷ merged PRs (ratio)`,
       costUsd: 'cost of the sessions, USD',
       evidence: 'experiments reaching evidence in the bucket',
@@ -49,14 +73,15 @@ export const agentQuality: MetricFamily = {
       otherMergeRate: 'mergeRate of those PRs',
       otherFirstPassCiGreen: 'firstPassCiGreen of those PRs',
       otherReviewRounds: 'reviewRounds of those PRs',
+      otherReworkRate: 'reworkRate of those PRs: a commit after the PR opened',
       otherRevertRate: 'revertRate of those PRs',
     },
     minSample: 3,
     docs: 'docs/metrics.md#agent-quality',
   },
   valueKeys: [
-    'sessions', 'sessionSuccessRate', 'sessionToPr', 'prs', 'mergeRate', 'firstPassCiGreen', 'reviewRounds', 'revertRate', 'costUsd', 'evidence', 'costPerEvidence',
-    'otherPrs', 'otherMergeRate', 'otherFirstPassCiGreen', 'otherReviewRounds', 'otherRevertRate',
+    'sessions', 'sessionSuccessRate', 'sessionToPr', 'prs', 'mergeRate', 'firstPassCiGreen', 'reviewRounds', 'reworkRate', 'revertRate', 'costUsd', 'evidence', 'costPerEvidence',
+    'otherPrs', 'otherMergeRate', 'otherFirstPassCiGreen', 'otherReviewRounds', 'otherReworkRate', 'otherRevertRate',
   ],
   countKeys: ['sessions', 'prs', 'costUsd', 'evidence', 'otherPrs'],
   supports: { groupBy: ['agent', 'model', 'team'], filters: ['team', 'agent', 'model'] },
@@ -80,13 +105,15 @@ export const agentQuality: MetricFamily = {
     const prCells = (where: string, dim: string) => `
           SELECT c.bucket, c.${dim} AS dim, count(*) AS prs, count(*) FILTER (WHERE c.merged) AS merged,
                  count(*) FILTER (WHERE c.ci_green IS NOT NULL) AS ci_judged, count(*) FILTER (WHERE c.ci_green) AS ci_green,
-                 sum(c.changes_requested) AS changes_requested, count(*) FILTER (WHERE c.reverted) AS reverted
+                 sum(c.changes_requested) AS changes_requested, count(*) FILTER (WHERE c.reverted) AS reverted,
+                 count(*) FILTER (WHERE c.rework_judged) AS rework_judged, count(*) FILTER (WHERE c.reworked) AS reworked
           FROM closed c WHERE ${where} GROUP BY 1, 2`;
-    const prValues = (a: string, trailing: string, keys: { prs: string; merge: string; ci: string; review: string; revert: string }) => `
+    const prValues = (a: string, trailing: string, keys: { prs: string; merge: string; ci: string; review: string; rework: string; revert: string }) => `
                COALESCE(${a}.prs, 0) AS "${keys.prs}",
                ${a}.merged::float8 / NULLIF(${a}.prs, 0) AS "${keys.merge}",
                ${a}.ci_green::float8 / NULLIF(${a}.ci_judged, 0) AS "${keys.ci}",
                ${a}.changes_requested::float8 / NULLIF(${a}.prs, 0) AS "${keys.review}",
+               ${a}.reworked::float8 / NULLIF(${a}.rework_judged, 0) AS "${keys.rework}",
                ${a}.reverted::float8 / NULLIF(${a}.merged, 0) AS "${keys.revert}"${trailing}`;
     const sameDim = (a: string) => (sharedByDim ? `AND COALESCE(${a}.dim, '') = COALESCE(k.dim, '')` : '');
 
@@ -100,8 +127,8 @@ export const agentQuality: MetricFamily = {
         ),
         session_cells AS (
           SELECT ${plan.bucket('s.started_at')} AS bucket, ${sessionDim} AS dim, count(*) AS sessions,
-                 count(*) FILTER (WHERE s.runs > 0 OR s.errors > 0) AS judged,
-                 count(*) FILTER (WHERE s.runs > 0 AND s.errors = 0) AS succeeded,
+                 count(*) FILTER (WHERE ${SESSION_JUDGED}) AS judged,
+                 count(*) FILTER (WHERE ${SESSION_SUCCEEDED}) AS succeeded,
                  count(*) FILTER (WHERE s.person_id IS NOT NULL) AS known_person,
                  count(*) FILTER (WHERE s.person_id IS NOT NULL AND EXISTS (
                    SELECT 1 FROM pr_agents pa JOIN actor_people ap ON ap.actor_id = pa.author_id AND NOT ap.is_bot
@@ -114,7 +141,7 @@ export const agentQuality: MetricFamily = {
         ),
         closed AS (
           SELECT ${plan.bucket('COALESCE(p.merged_at, p.closed_at)')} AS bucket, att.agent, ${prDim} AS dim, ${otherDim} AS other_dim,
-                 p.state = 'merged' AS merged, ci.green AS ci_green,
+                 p.state = 'merged' AS merged, ci.green AS ci_green, rw.judged AS rework_judged, rw.reworked,
                  (SELECT count(*) FROM reviews r WHERE r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.pr_number = p.number
                     AND r.state = 'changes_requested') AS changes_requested,
                  p.state = 'merged' AND EXISTS (
@@ -129,6 +156,7 @@ export const agentQuality: MetricFamily = {
             WHERE ${decisiveRunOf('r')}
               AND r.head_sha = (SELECT f.head_sha FROM ci_runs f WHERE ${decisiveRunOf('f')} ORDER BY f.completed_at, f.head_sha LIMIT 1)
           ) ci ON true
+          ${reworkJoin('p', 'rw')}
           WHERE p.org_id = ${org} AND p.state IN ('merged', 'closed')
             AND COALESCE(p.merged_at, p.closed_at) >= ${from} AND COALESCE(p.merged_at, p.closed_at) < ${to} AND ${countedPrSql('p')}
             ${team !== null ? `AND ${prAuthorInTeamSql('p', team)}` : ''}
@@ -149,11 +177,11 @@ export const agentQuality: MetricFamily = {
                COALESCE(s.sessions, 0) AS sessions,
                s.succeeded::float8 / NULLIF(s.judged, 0) AS "sessionSuccessRate",
                s.to_pr::float8 / NULLIF(s.known_person, 0) AS "sessionToPr",
-               ${prValues('a', ',', { prs: 'prs', merge: 'mergeRate', ci: 'firstPassCiGreen', review: 'reviewRounds', revert: 'revertRate' })}
+               ${prValues('a', ',', { prs: 'prs', merge: 'mergeRate', ci: 'firstPassCiGreen', review: 'reviewRounds', rework: 'reworkRate', revert: 'revertRate' })}
                COALESCE(s.cost, 0) AS "costUsd",
                COALESCE(ev.evidence, 0) AS evidence,
                COALESCE(s.cost, 0) / NULLIF(ev.evidence, 0) AS "costPerEvidence",
-               ${prValues('o', '', { prs: 'otherPrs', merge: 'otherMergeRate', ci: 'otherFirstPassCiGreen', review: 'otherReviewRounds', revert: 'otherRevertRate' })}
+               ${prValues('o', '', { prs: 'otherPrs', merge: 'otherMergeRate', ci: 'otherFirstPassCiGreen', review: 'otherReviewRounds', rework: 'otherReworkRate', revert: 'otherRevertRate' })}
         FROM keys k
         LEFT JOIN session_cells s ON s.bucket = k.bucket AND COALESCE(s.dim, '') = COALESCE(k.dim, '')
         LEFT JOIN assisted_cells a ON a.bucket = k.bucket AND COALESCE(a.dim, '') = COALESCE(k.dim, '')

@@ -92,3 +92,11 @@ export function prAuthorInTeamSql(p: string, team: string): string {
   return `EXISTS (SELECT 1 FROM actor_people fap JOIN team_members ftm ON ftm.person_id = fap.person_id
       WHERE fap.actor_id = ${p}.author_id AND NOT fap.is_bot AND ftm.org_id = ${p}.org_id AND ftm.team_key = ${team})`;
 }
+
+/**
+ * Session success, the one definition (agent-quality and regression detection): a session (alias `s`) is judged
+ * when it made at least one model request or hit an API error, and succeeded when it made requests without any
+ * API error. Sessions with neither say nothing and are left out.
+ */
+export const SESSION_JUDGED = `(s.runs > 0 OR s.errors > 0)`;
+export const SESSION_SUCCEEDED = `(s.runs > 0 AND s.errors = 0)`;

@@ -3,9 +3,7 @@ import { Params } from '../metric-family';
 import { hoursBetween } from './experiment-sql';
 import { rollupSql } from '../rollups/read-rollups';
 import { PRODUCTION_DEPLOYMENTS } from '../rollups/rollup-tables';
-
-/** An incident counts against the latest production deployment that succeeded within this window before it. */
-export const INCIDENT_WINDOW_HOURS = 24;
+import { INCIDENT_WINDOW_HOURS, incidentsAroundSql, linkedIncidentsSql, productionAroundSql } from './incident-links';
 
 /**
  * DORA (2023 definitions) on production deployments that succeeded in the bucket:
@@ -37,21 +35,12 @@ export const dora: MetricFamily = {
   sql(plan) {
     const params = new Params();
     const org = params.add(plan.orgId);
+    const from = params.add(plan.from);
+    const to = params.add(plan.to);
     return {
       text: `
-        WITH prod AS (
-          SELECT d.* FROM deployments d
-          WHERE d.org_id = ${org} AND d.environment_kind = 'production' AND d.succeeded_at IS NOT NULL
-        ),
-        linked AS (
-          SELECT DISTINCT ON (i.source, i.external_id) i.source, i.external_id, i.opened_at, i.resolved_at, d.source AS d_source, d.external_id AS d_id
-          FROM incidents i
-          JOIN prod d ON d.succeeded_at <= i.opened_at AND d.succeeded_at > i.opened_at - interval '${INCIDENT_WINDOW_HOURS} hours'
-           AND (i.deployment_external_id IS NULL OR i.deployment_external_id = d.external_id)
-           AND (i.sha IS NULL OR i.sha = d.sha)
-          WHERE i.org_id = ${org}
-          ORDER BY i.source, i.external_id, d.succeeded_at DESC, d.external_id
-        )
+        WITH prod AS (${productionAroundSql(org, from, to)}),
+        linked AS (${linkedIncidentsSql({ org, deployments: 'prod', incidentsWhere: incidentsAroundSql(from, to) })})
         SELECT ${plan.bucket('d.succeeded_at')} AS bucket, ${plan.groupBy === 'repo' ? "COALESCE(d.repo, '(none)')" : 'NULL::text'} AS dim,
                count(*) AS n, count(*) AS deployments,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hoursBetween('c.authored_at', 'd.succeeded_at')}) FILTER (WHERE c.authored_at IS NOT NULL) AS "leadTimeP50",
@@ -66,7 +55,7 @@ export const dora: MetricFamily = {
           SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
           FROM linked l WHERE l.d_source = d.source AND l.d_id = d.external_id
         ) f ON true
-        WHERE d.succeeded_at >= ${params.add(plan.from)} AND d.succeeded_at < ${params.add(plan.to)}
+        WHERE d.succeeded_at >= ${from} AND d.succeeded_at < ${to}
         GROUP BY 1, 2`,
       params: params.values,
     };

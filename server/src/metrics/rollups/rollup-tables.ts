@@ -1,6 +1,6 @@
 import { hoursBetween } from '../families/experiment-sql';
 import type { Params } from '../metric-family';
-import { INCIDENT_WINDOW_HOURS } from '../families/dora.sql';
+import { INCIDENT_WINDOW_HOURS, linkedIncidentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 
 /** Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in one repo. */
@@ -120,7 +120,7 @@ export const EXPERIMENTS_BY_INSIGHT: RollupTable = {
 
 /**
  * Production deployments by the day they succeeded (DORA), with the same incident linking as the exact SQL
- * (dora.sql.ts): an incident goes to the latest production deployment of the 24 h before it that its
+ * (incident-links.ts): an incident goes to the latest production deployment of the 24 h before it that its
  * deployment id and sha allow. Only incidents that can reach a deployment of the scopes are read.
  */
 export const PRODUCTION_DEPLOYMENTS: RollupTable = {
@@ -143,15 +143,7 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
     ) c ON true
     LEFT JOIN LATERAL (
       SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
-      FROM (
-        SELECT DISTINCT ON (i.source, i.external_id) i.opened_at, i.resolved_at, p.source AS d_source, p.external_id AS d_id
-        FROM incidents i
-        JOIN deployments p ON p.org_id = i.org_id AND p.environment_kind = 'production' AND p.succeeded_at IS NOT NULL
-         AND p.succeeded_at <= i.opened_at AND p.succeeded_at > i.opened_at - ${window}
-         AND (i.deployment_external_id IS NULL OR i.deployment_external_id = p.external_id)
-         AND (i.sha IS NULL OR i.sha = p.sha)
-        WHERE i.org_id = d.org_id AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}
-        ORDER BY i.source, i.external_id, p.succeeded_at DESC, p.external_id
+      FROM (${linkedIncidentsSql({ org: 'd.org_id', deployments: 'deployments', incidentsWhere: `AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}` })}
       ) l WHERE l.d_source = d.source AND l.d_id = d.external_id
     ) f ON true
     CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${spanKey(0, 'c.authored_at', 'd.succeeded_at')}, ${keySql(1, 'f.recovery_hours')}]::int[], NULL) AS keys) k`;

@@ -1,5 +1,5 @@
-import { actorPeopleCte, countedPrSql, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
-import { INCIDENT_WINDOW_HOURS } from '../../metrics/families/dora.sql';
+import { actorPeopleCte, countedPrSql, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
+import { incidentsAroundSql, linkedIncidentsSql, productionAroundSql } from '../../metrics/families/incident-links';
 import { hoursBetween } from '../../metrics/families/experiment-sql';
 import type { SqlQuery } from '../../metrics/metric-family';
 
@@ -88,14 +88,6 @@ export function firstCiSql(orgId: string, from: Date, to: Date): SqlQuery {
   };
 }
 
-/**
- * Session success as the agent-quality metric defines it (agent-quality.sql.ts): a session is judged when it made
- * at least one model request or hit an API error, and succeeded when it made requests without any API error.
- * Sessions with neither say nothing and are left out.
- */
-export const SESSION_JUDGED = `(s.runs > 0 OR s.errors > 0)`;
-export const SESSION_SUCCEEDED = `(s.runs > 0 AND s.errors = 0)`;
-
 export interface SessionRow {
   at: Date;
   succeeded: boolean;
@@ -124,26 +116,14 @@ export interface DeploymentRow {
 
 /**
  * Production deployments that succeeded in the windows: whether an incident is linked to them (the DORA rule of
- * dora.sql.ts: the latest production deployment in the 24 h before the incident, by id or sha when it names
- * one), and the lead time from the deployed commit.
+ * incident-links.ts: the latest production deployment in the 24 h before the incident, by id or sha when it
+ * names one), and the lead time from the deployed commit.
  */
 export function deploymentsSql(orgId: string, from: Date, to: Date): SqlQuery {
   return {
     text: `
-      WITH prod AS (
-        SELECT d.* FROM deployments d
-        WHERE d.org_id = $1 AND d.environment_kind = 'production' AND d.succeeded_at IS NOT NULL
-          AND d.succeeded_at >= $2::timestamptz - interval '${INCIDENT_WINDOW_HOURS} hours' AND d.succeeded_at < $3::timestamptz + interval '${INCIDENT_WINDOW_HOURS} hours'
-      ),
-      linked AS (
-        SELECT DISTINCT ON (i.source, i.external_id) d.source AS d_source, d.external_id AS d_id
-        FROM incidents i
-        JOIN prod d ON d.succeeded_at <= i.opened_at AND d.succeeded_at > i.opened_at - interval '${INCIDENT_WINDOW_HOURS} hours'
-         AND (i.deployment_external_id IS NULL OR i.deployment_external_id = d.external_id)
-         AND (i.sha IS NULL OR i.sha = d.sha)
-        WHERE i.org_id = $1 AND i.opened_at >= $2 AND i.opened_at < $3::timestamptz + interval '${INCIDENT_WINDOW_HOURS} hours'
-        ORDER BY i.source, i.external_id, d.succeeded_at DESC, d.external_id
-      )
+      WITH prod AS (${productionAroundSql('$1', '$2', '$3')}),
+      linked AS (${linkedIncidentsSql({ org: '$1', deployments: 'prod', incidentsWhere: incidentsAroundSql('$2', '$3') })})
       SELECT d.succeeded_at AS at, EXISTS (SELECT 1 FROM linked l WHERE l.d_source = d.source AND l.d_id = d.external_id) AS failed,
              -- GREATEST(0, NULL) is 0 in PostgreSQL: an unknown commit must give no lead time, not 0.
              CASE WHEN c.authored_at IS NOT NULL THEN ${hoursBetween('c.authored_at', 'd.succeeded_at')} END AS lead_hours, d.repo
