@@ -13,7 +13,7 @@ const NAV = [
   { to: '/experiments', label: 'Experiments', match: (p: string) => p.startsWith('/experiments') },
   { to: '/agents', label: 'Agents', match: (p: string) => p.startsWith('/agents') },
   { to: '/regressions', label: 'Regressions', match: (p: string) => p.startsWith('/regressions') },
-  { to: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
+  { to: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings'), adminOnly: true },
 ];
 
 export function App() {
@@ -35,12 +35,16 @@ export function App() {
     session.via === 'cookie'
       ? (session.me?.user?.displayName ?? session.me?.user?.email ?? 'Signed in')
       : `Token ${session.tokenPrefix ?? ''}…${session.me?.token?.scope ? ` (${session.me.token.scope})` : ''}`;
-  return <Shell who={who} />;
+  // Settings manage integrations, tokens and users: admins only (the API refuses the others anyway). Unknown: shown.
+  const isAdmin = session.me === null || session.me.role === 'admin';
+  return <Shell who={who} isAdmin={isAdmin} />;
 }
 
-function Shell({ who }: { who: string }) {
+function Shell({ who, isAdmin }: { who: string; isAdmin: boolean }) {
   const location = useLocation();
   const route = resolveRoute(location.pathname);
+  const nav = NAV.filter((item) => isAdmin || !item.adminOnly);
+  const allowed = isAdmin || !NAV.some((item) => item.adminOnly && item.match(location.pathname));
   const keep = filterSearch(location.search);
   return (
     <div className="app">
@@ -56,7 +60,7 @@ function Shell({ who }: { who: string }) {
         </Link>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {nav.map((item) => (
               <li key={item.to}>
                 <Link to={item.to + keep} aria-current={item.match(location.pathname) ? 'page' : undefined}>
                   {item.label}
@@ -83,11 +87,22 @@ function Shell({ who }: { who: string }) {
               </div>
             }
           >
-            {route ? <route.Page params={route.params} /> : <NotFound />}
+            {!allowed ? <AdminsOnly /> : route ? <route.Page params={route.params} /> : <NotFound />}
           </Suspense>
         </PageBoundary>
       </main>
     </div>
+  );
+}
+
+function AdminsOnly() {
+  return (
+    <section className="panel">
+      <h1>Settings are for admins</h1>
+      <p>
+        Integrations, tokens, users and the audit log are managed by an admin of this Loopmeter. Go to the <Link to="/">overview</Link>.
+      </p>
+    </section>
   );
 }
 
