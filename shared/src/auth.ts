@@ -50,6 +50,35 @@ export const changePasswordRequestSchema = z
   .meta({ id: 'ChangePasswordRequest' });
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>;
 
+/**
+ * Why a single sign-on did not sign the person in. The sign-on endpoints never answer a browser with an API
+ * error: they send it to the web sign-in page, `/login?error=<code>`, which says what happened in words.
+ */
+export const SSO_ERROR_CODES = [
+  /** The person cancelled at the identity provider (or it refused them: `access_denied`). */
+  'sso_cancelled',
+  /** The identity provider answered with another error. */
+  'sso_provider_error',
+  /** The sign-in took too long, was already used, or was started in another browser (or cookies are blocked). */
+  'sso_expired',
+  /** The provider's answer failed a check: state, issuer, the code exchange, the ID token (signature, audience, expiry, nonce). */
+  'sso_invalid_response',
+  /** The identity provider could not be reached, or its set-up (discovery) is wrong. */
+  'sso_unreachable',
+  /** Signed in at the provider, but no Loopmeter account has that email (and accounts are not created automatically). */
+  'sso_user_unknown',
+  /** The Loopmeter account of that email is disabled. */
+  'sso_user_disabled',
+  /** The provider says it has not verified the email. */
+  'sso_email_unverified',
+  /** The provider shared no email. */
+  'sso_no_email',
+  /** Single sign-on is not configured on this server. */
+  'sso_not_configured',
+] as const;
+export const ssoErrorCodeSchema = z.enum(SSO_ERROR_CODES);
+export type SsoErrorCode = z.infer<typeof ssoErrorCodeSchema>;
+
 export const teamVisibilitySchema = z.union([z.literal('all'), z.array(z.string())]);
 
 /** The caller, as the server sees it: what they are and which teams (and whose numbers) they may see. */
@@ -67,12 +96,16 @@ export const meSchema = z
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof meSchema>;
 
+/** A team key, as in the teams file. */
+const userTeamSchema = z.string().trim().min(1, 'team must not be empty').max(100, 'team must be at most 100 characters');
+
 export const userSchema = z
   .object({
     id: z.string().uuid(),
     email: z.string(),
     displayName: z.string().nullable(),
     role: userRoleSchema,
+    team: z.string().nullable().describe("The user's own team (like a token's), one of their teams besides the teams file's memberships; a lead leads it."),
     passwordSignIn: z.boolean().describe('The user has a password (else: single sign-on only).'),
     ssoLinked: z.boolean().describe('The user has signed in through single sign-on at least once.'),
     disabled: z.boolean(),
@@ -89,6 +122,7 @@ export const createUserRequestSchema = z
   .object({
     email: emailSchema,
     role: userRoleSchema,
+    team: userTeamSchema.optional().describe('A team of the user besides the teams file (docs/teams.md); a lead leads it.'),
     displayName: z.string().trim().min(1).max(200).optional(),
     password: newPasswordSchema.optional().describe('Leave out for a user who signs in through single sign-on only.'),
   })
@@ -99,11 +133,12 @@ export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
 export const updateUserRequestSchema = z
   .object({
     role: userRoleSchema.optional(),
+    team: userTeamSchema.nullable().optional().describe("Set the user's own team; null removes it (their teams file memberships stay)."),
     displayName: z.string().trim().min(1).max(200).optional(),
     disabled: z.boolean().optional().describe('A disabled user cannot sign in; their sessions end at once.'),
     password: newPasswordSchema.optional().describe('Set a new password; the user\'s sessions end at once.'),
   })
   .strict()
-  .refine((r) => Object.keys(r).length > 0, 'give at least one of role, displayName, disabled, password')
+  .refine((r) => Object.keys(r).length > 0, 'give at least one of role, team, displayName, disabled, password')
   .meta({ id: 'UpdateUserRequest' });
 export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;

@@ -69,7 +69,10 @@ describe('export of evaluation runs by workspace (GET /api/export/agent-runs)', 
 
   it('2. refuses non-admins with 403 and no data, and audits the attempt', async () => {
     const { token: readToken } = (await t.request<{ token: string }>('POST', '/api/tokens', { token: TEST_ADMIN_TOKEN, body: { name: 'dashboard', scope: 'read' } })).body;
-    const callers: Array<Record<string, string>> = [{ cookie: memberCookie }, { authorization: `Bearer ${readToken}` }];
+    // Every role but admin: the executive (who sees every team) and the lead (who sees per-person numbers) too.
+    const { cookie: executiveCookie } = await signedInUser(t, 'eli@example.com', 'executive');
+    const { cookie: leadCookie } = await signedInUser(t, 'lou@example.com', 'lead');
+    const callers: Array<Record<string, string>> = [{ cookie: memberCookie }, { cookie: executiveCookie }, { cookie: leadCookie }, { authorization: `Bearer ${readToken}` }];
     for (const headers of callers) {
       const res = await exportAs('?team=payments', headers);
       expect(res.status).toBe(403);
@@ -80,6 +83,8 @@ describe('export of evaluation runs by workspace (GET /api/export/agent-runs)', 
     const denied = (await t.request<AuditList>('GET', '/api/audit?action=export.agent_runs&outcome=denied', { token: TEST_ADMIN_TOKEN })).body.items;
     expect(denied.map((e) => [e.actor.kind, e.actor.label, e.target, e.details.query])).toEqual([
       ['token', 'dashboard', 'GET /api/export/agent-runs', { team: 'payments' }],
+      ['user', 'lou@example.com', 'GET /api/export/agent-runs', { team: 'payments' }],
+      ['user', 'eli@example.com', 'GET /api/export/agent-runs', { team: 'payments' }],
       ['user', 'mia@example.com', 'GET /api/export/agent-runs', { team: 'payments' }],
     ]);
   });

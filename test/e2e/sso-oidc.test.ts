@@ -12,12 +12,14 @@ class Browser {
   }
 
   /** Follows redirects from `url`, signing in at the provider as `email`, until the answer comes from `stopAt`. */
-  async signInThroughProvider(startUrl: string, email: string, stopAt: string): Promise<Response> {
+  async signInThroughProvider(startUrl: string, email: string, stopAt: string, options: { stopBefore?: boolean } = {}): Promise<Response> {
     let response = await this.get(startUrl);
     for (let hop = 0; hop < 20; hop++) {
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, response.url).toString();
+        // `stopBefore`: the answer that redirects to `stopAt`, without going there (to take its code).
+        if (options.stopBefore && next.startsWith(stopAt)) return response;
         response = await this.get(next);
         if (next.startsWith(stopAt)) return response;
         continue;
@@ -124,24 +126,71 @@ describe('single sign-on with OpenID Connect, against a local provider', () => {
     const browser = new Browser();
     const start = await browser.get(`${t.url}/api/auth/oidc/start`);
     const flowCookie = browser.cookie(t.url, 'lm_sso')!;
-    const forged = await t.request('GET', '/api/auth/oidc/callback?code=abc&state=not-the-state', { headers: { cookie: flowCookie } });
-    expect(forged.status).toBe(400);
-    expect(forged.body).toMatchObject({ code: 'sso_failed' });
+    const forged = await fetch(`${t.url}/api/auth/oidc/callback?code=abc&state=not-the-state`, { redirect: 'manual', headers: { cookie: flowCookie } });
+    expect(forged.status).toBe(302);
+    expect(forged.headers.get('location')).toBe('/login?error=sso_invalid_response');
     // The flow was consumed by the failed attempt: it cannot be finished now, even with the right answer.
     const landed = await browser.signInThroughProvider(start.headers.get('location')!, 'dana@example.com', `${t.url}/api/auth/oidc/callback`);
-    expect(landed.status).toBe(400);
+    expect(landed.status).toBe(302);
+    expect(landed.headers.get('location')).toBe('/login?error=sso_expired');
     expect(sessionCookieOf(landed.headers)).toBeUndefined();
-    const noCookie = await t.request('GET', '/api/auth/oidc/callback?code=abc&state=x');
-    expect(noCookie.status).toBe(400);
+    const noCookie = await fetch(`${t.url}/api/auth/oidc/callback?code=abc&state=x`, { redirect: 'manual' });
+    expect(noCookie.headers.get('location')).toBe('/login?error=sso_expired');
+  });
+
+  it('refuses an injected authorization code: the provider checks it against this flow’s PKCE verifier', async () => {
+    // The attacker signs in as themself and, instead of using their code, plants it in the victim's browser.
+    const attacker = new Browser();
+    const attackerCallback = await attacker.signInThroughProvider(`${t.url}/api/auth/oidc/start`, 'dana@example.com', `${t.url}/api/auth/oidc/callback`, { stopBefore: true });
+    const code = new URL(attackerCallback.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const victim = new Browser();
+    const start = await victim.get(`${t.url}/api/auth/oidc/start`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const injected = await victim.get(`${t.url}/api/auth/oidc/callback?${new URLSearchParams({ code, state, iss: provider.issuer }).toString()}`);
+    expect(injected.status).toBe(302);
+    expect(injected.headers.get('location')).toBe('/login?error=sso_invalid_response');
+    expect(sessionCookieOf(injected.headers)).toBeUndefined();
+    const audit = await t.request<AuditList>('GET', '/api/audit?action=auth.sign_in&outcome=failure&limit=1', { token: TEST_ADMIN_TOKEN });
+    expect(audit.body.items[0]).toMatchObject({ details: { method: 'oidc', reason: 'token' } });
+  });
+
+  it('sends the browser back to the sign-in page with a reason when the provider answers with an error, and audits it', async () => {
+    const browser = new Browser();
+    const start = await browser.get(`${t.url}/api/auth/oidc/start`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const cancelled = await browser.get(`${t.url}/api/auth/oidc/callback?error=access_denied&error_description=The+user+cancelled&state=${state}`);
+    expect(cancelled.status).toBe(302);
+    expect(cancelled.headers.get('location')).toBe('/login?error=sso_cancelled');
+    const audit = await t.request<AuditList>('GET', '/api/audit?action=auth.sign_in&outcome=failure&limit=1', { token: TEST_ADMIN_TOKEN });
+    expect(audit.body.items[0]).toMatchObject({ details: { method: 'oidc', reason: 'provider_error', error: 'sso_cancelled', detail: expect.stringContaining('access_denied') } });
+
+    const other = new Browser();
+    const otherStart = await other.get(`${t.url}/api/auth/oidc/start`);
+    const otherState = new URL(otherStart.headers.get('location')!).searchParams.get('state')!;
+    const failed = await other.get(`${t.url}/api/auth/oidc/callback?error=temporarily_unavailable&state=${otherState}`);
+    expect(failed.headers.get('location')).toBe('/login?error=sso_provider_error');
+    // The place it sends the browser to is the web app's sign-in page, not an API error.
+    const page = await other.get(`${t.url}${failed.headers.get('location')!}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('refuses a person with no account when auto-creation is off (403, audited), and creates them as a member when it is on', async () => {
     const browser = new Browser();
     const refused = await browser.signInThroughProvider(`${t.url}/api/auth/oidc/start`, 'stranger@example.com', `${t.url}/api/auth/oidc/callback`);
-    expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ code: 'sso_user_unknown' });
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get('location')).toBe('/login?error=sso_user_unknown');
+    expect(sessionCookieOf(refused.headers)).toBeUndefined();
     const audit = await t.request<AuditList>('GET', '/api/audit?action=auth.sign_in&outcome=failure', { token: TEST_ADMIN_TOKEN });
-    expect(audit.body.items[0]).toMatchObject({ target: 'stranger@example.com', details: { method: 'oidc', reason: 'not_provisioned' } });
+    expect(audit.body.items[0]).toMatchObject({ target: 'stranger@example.com', details: { method: 'oidc', reason: 'not_provisioned', error: 'sso_user_unknown' } });
+
+    // A disabled account is told so, not asked to be created.
+    const gone = await createUser(t, 'gone@example.com', 'member', null);
+    expect((await t.request('PATCH', `/api/users/${gone.id}`, { token: TEST_ADMIN_TOKEN, body: { disabled: true } })).status).toBe(200);
+    const disabled = await new Browser().signInThroughProvider(`${t.url}/api/auth/oidc/start`, 'gone@example.com', `${t.url}/api/auth/oidc/callback`);
+    expect(disabled.headers.get('location')).toBe('/login?error=sso_user_disabled');
+    expect(sessionCookieOf(disabled.headers)).toBeUndefined();
 
     const other = new Browser();
     const created = await other.signInThroughProvider(`${auto.url}/api/auth/oidc/start`, 'newcomer@example.com', `${auto.url}/api/auth/oidc/callback`);
@@ -160,12 +209,14 @@ describe('single sign-on with OpenID Connect, against a local provider', () => {
     expect(logs).not.toContain(cookie.split('=')[1]);
   });
 
-  it('answers 404 sso_not_configured when no provider is set up', async () => {
+  it('sends the browser to the sign-in page with sso_not_configured when no provider is set up', async () => {
     const plain = await startTestApp();
     try {
-      const res = await plain.request('GET', '/api/auth/oidc/start');
-      expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ code: 'sso_not_configured' });
+      const res = await fetch(`${plain.url}/api/auth/oidc/start`, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/login?error=sso_not_configured');
+      const callback = await fetch(`${plain.url}/api/auth/oidc/callback?code=x&state=y`, { redirect: 'manual' });
+      expect(callback.headers.get('location')).toBe('/login?error=sso_not_configured');
     } finally {
       await plain.close();
     }

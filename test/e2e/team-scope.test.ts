@@ -112,6 +112,34 @@ describe('team scoping: each role sees its teams, per-person numbers only for ad
     expect(await sessions('ella', '?person=max@example.com')).toBe(403);
   });
 
+  it('gives a read token without a team the executive view: every team, never a person’s numbers (it is nobody’s own)', async () => {
+    const db = t.app.get(DataSource);
+    for (const [scope, key] of [['organization', 'acme'], ['team', 'payments'], ['user', 'max@example.com']]) {
+      await db.query(`INSERT INTO agent_usage_daily (org_id, vendor, day, scope, scope_key, metric, value) VALUES ($1, 'copilot', '2025-03-03', $2, $3, 'loc_added_sum', 10)`, [DEFAULT_ORG_ID, scope, key]);
+    }
+    const created = await t.request<{ token: string; role: string | null }>('POST', '/api/tokens', { token: TEST_ADMIN_TOKEN, body: { name: 'board wall', scope: 'read' } });
+    const token = created.body.token;
+    expect((await t.request<Me>('GET', '/api/auth/me', { token })).body).toMatchObject({ kind: 'token', role: 'executive', teams: 'all', personDetail: [] });
+    // Every team's numbers...
+    expect((await t.request<ExperimentList>('GET', '/api/experiments', { token })).body.items.map((e) => e.team).sort()).toEqual(['payments', 'search']);
+    expect((await t.request('GET', '/api/metrics/dora', { token })).status).toBe(200);
+    // ...but no person: sessions unnamed, no filtering by a person, no per-person usage facts.
+    expect((await t.request<AgentSessionList>('GET', '/api/agent-sessions', { token })).body.items.map((s) => s.person)).toEqual([null, null, null, null]);
+    const byPerson = await t.request('GET', '/api/agent-sessions?person=max@example.com', { token });
+    expect(byPerson.status).toBe(403);
+    expect(errorResponseSchema.parse(byPerson.body).code).toBe('person_detail_forbidden');
+    const usage = await t.request<{ items: Array<{ scope: string }> }>('GET', '/api/agent-usage?from=2025-03-03&to=2025-03-03', { token });
+    expect(usage.body.items.map((r) => r.scope).sort()).toEqual(['organization', 'team']);
+    const root = await t.request<{ items: Array<{ scope: string }> }>('GET', '/api/agent-usage?from=2025-03-03&to=2025-03-03', as('root'));
+    expect(root.body.items.map((r) => r.scope).sort()).toEqual(['organization', 'team', 'user']);
+    // Per-person numbers need a lead of that person's team: a lead or member token must name its team.
+    for (const role of ['lead', 'member']) {
+      const refused = await t.request('POST', '/api/tokens', { token: TEST_ADMIN_TOKEN, body: { name: `${role} without team`, scope: 'read', role } });
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain('needs a team');
+    }
+  });
+
   it('lists only the caller’s teams, and scopes read tokens bound to a team', async () => {
     const teams = async (headers: Record<string, string>) => (await t.request<TeamList>('GET', '/api/teams', { headers })).body.items.map((x) => x.key);
     expect(await teams({ cookie: cookies.lena })).toEqual(['payments']);

@@ -1,5 +1,6 @@
 import { meSchema, setupStatusSchema, type Me } from '@loopmeter/shared/auth';
 import { errorResponseSchema, type ErrorResponse } from '@loopmeter/shared/errors';
+import { ssoErrorMessage } from './auth/sign-in-errors';
 
 /**
  * The one place that talks HTTP to the API and knows how a request proves who is asking.
@@ -42,6 +43,8 @@ export type SessionState =
       cookieAuth: boolean;
       sso: boolean;
       notice?: string;
+      /** Why the last sign-in failed, when it happened away from the page (single sign-on). */
+      error?: string;
     }
   | { status: 'signed-in'; via: 'token' | 'cookie'; me: Me | null; tokenPrefix?: string };
 
@@ -173,6 +176,7 @@ async function signedOutState(notice?: string, prefer?: SignInMethod): Promise<E
  * else its sign-in choices (401), else the token form (404: a server without cookie sessions).
  */
 export async function detectSession(): Promise<void> {
+  const signInError = takeSignInError();
   const token = storedToken();
   if (token) {
     credentials = { kind: 'token', token };
@@ -193,8 +197,21 @@ export async function detectSession(): Promise<void> {
   } else if (response.status === 404) {
     setSession({ status: 'signed-out', method: 'token', cookieAuth: false, sso: false });
   } else {
-    setSession(await signedOutState());
+    const signedOut = await signedOutState();
+    setSession(signInError ? { ...signedOut, error: signInError } : signedOut);
   }
+}
+
+/**
+ * `/login?error=<code>`: where the server sends a browser whose single sign-on failed. The message is kept for
+ * the sign-in page and the address becomes `/`, so signing in then lands on the overview and a reload shows
+ * no stale message.
+ */
+function takeSignInError(): string | undefined {
+  if (window.location.pathname !== '/login') return undefined;
+  const code = new URLSearchParams(window.location.search).get('error');
+  window.history.replaceState(null, '', '/');
+  return code ? ssoErrorMessage(code) : undefined;
 }
 
 /** What the server says this token may do (role, teams), when it can say (`/api/auth/me`). */
@@ -247,7 +264,7 @@ export async function signOut(): Promise<void> {
 }
 
 export function chooseSignInMethod(method: SignInMethod): void {
-  if (session.status === 'signed-out') setSession({ ...session, method, notice: undefined });
+  if (session.status === 'signed-out') setSession({ ...session, method, notice: undefined, error: undefined });
 }
 
 /** A 401 while signed in: the session ended or the token was revoked. */

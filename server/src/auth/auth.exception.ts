@@ -17,8 +17,6 @@ export enum AuthErrorCode {
   PasswordSignInUnavailable = 'password_sign_in_unavailable',
   CrossOriginForbidden = 'cross_origin_forbidden',
   SsoNotConfigured = 'sso_not_configured',
-  SsoFailed = 'sso_failed',
-  SsoUserUnknown = 'sso_user_unknown',
 }
 
 const BEARER_CHALLENGE = 'Bearer realm="loopmeter"';
@@ -113,17 +111,5 @@ export class AuthException extends AppException {
 
   static ssoNotConfigured(): AuthException {
     return new AuthException(HttpStatus.NOT_FOUND, AuthErrorCode.SsoNotConfigured, 'Single sign-on is not configured (OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET).');
-  }
-
-  static ssoFailed(reason: string): AuthException {
-    return new AuthException(HttpStatus.BAD_REQUEST, AuthErrorCode.SsoFailed, `Single sign-on failed: ${reason}. Start again from the sign-in page.`);
-  }
-
-  static ssoUserUnknown(): AuthException {
-    return new AuthException(
-      HttpStatus.FORBIDDEN,
-      AuthErrorCode.SsoUserUnknown,
-      'Your identity provider signed you in, but you have no Loopmeter account yet: ask an admin to add you.',
-    );
   }
 }

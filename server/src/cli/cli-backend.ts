@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -12,6 +13,7 @@ import type {
   CreateIntegrationRequest,
   CreateTokenRequest,
   CreateTokenResponse,
+  CreateUserRequest,
   ErrorResponse,
   ImportTeamsRequest,
   ImportUsageRequest,
@@ -24,10 +26,14 @@ import type {
   TeamsImportReport,
   TeamSummary,
   UpdateIntegrationRequest,
+  UpdateUserRequest,
   UsageImportResult,
   UsagePullResult,
+  User,
+  UserList,
 } from '@loopmeter/shared';
 import { UsageImportService } from '../agents/usage/usage-import.service';
+import { AuditService, type AuditActor, type AuditRecord, type AuditSink } from '../audit/audit.service';
 import { UsagePullService, type PullProgress } from '../agents/usage/usage-pull.service';
 import { AppModule } from '../app.module';
 import { DemoService } from '../demo/demo.service';
@@ -45,6 +51,7 @@ import { PipelineService } from '../pipeline/pipeline.service';
 import { ReprocessService, type ReprocessProgress } from '../pipeline/reprocess/reprocess.service';
 import { TeamsService } from '../teams/teams.service';
 import { TokensService } from '../tokens/tokens.service';
+import { UsersService } from '../users/users.service';
 
 /** What the CLI can do, whether it reaches the database directly or through the running server. */
 export interface CliBackend {
@@ -52,6 +59,9 @@ export interface CliBackend {
   createToken(request: CreateTokenRequest): Promise<CreateTokenResponse>;
   listTokens(): Promise<ApiToken[]>;
   revokeToken(id: string): Promise<ApiToken>;
+  createUser(request: CreateUserRequest): Promise<User>;
+  listUsers(): Promise<User[]>;
+  updateUser(id: string, request: UpdateUserRequest): Promise<User>;
   createIntegration(request: CreateIntegrationRequest): Promise<IntegrationWithSecret>;
   listIntegrations(): Promise<Integration[]>;
   updateIntegration(id: string, request: UpdateIntegrationRequest): Promise<Integration>;
@@ -70,6 +80,17 @@ export interface CliBackend {
 }
 
 export class CliError extends Error {}
+
+/** Who the audit log names for a change the CLI makes on the database directly. */
+const CLI_ACTOR: AuditActor = { kind: 'local-cli', id: null, label: `CLI (${osUser()}@${hostname()})` };
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /**
  * PostgreSQL (DATABASE_URL): straight to the database. Embedded: the database belongs to the server
@@ -136,15 +157,48 @@ class DirectBackend implements CliBackend {
     return backend;
   }
 
-  createToken(request: CreateTokenRequest) { return this.tokens.create(request); }
+  /**
+   * Changes made here bypass the server's HTTP layer, so they are audited here, with the same actions and
+   * details as the server's routes (never a secret), by the local CLI of this machine and OS user.
+   */
+  private readonly audit: AuditSink = (record: AuditRecord, manager) => this.context.get(AuditService).recordSystem(DEFAULT_ORG_ID, record, CLI_ACTOR, manager);
+
+  async createToken(request: CreateTokenRequest) {
+    const created = await this.tokens.create(request);
+    await this.audit({ action: 'token.created', target: created.id, details: { name: created.name, scope: created.scope, team: created.team, role: created.role, prefix: created.prefix } });
+    return created;
+  }
   listTokens() { return this.tokens.list(); }
-  revokeToken(id: string) { return this.tokens.revoke(id); }
-  createIntegration(request: CreateIntegrationRequest) { return this.integrations.create(request); }
+  async revokeToken(id: string) {
+    const revoked = await this.tokens.revoke(id);
+    await this.audit({ action: 'token.revoked', target: revoked.id, details: { name: revoked.name, scope: revoked.scope } });
+    return revoked;
+  }
+  createUser(request: CreateUserRequest) { return this.context.get(UsersService).create(DEFAULT_ORG_ID, request, this.audit); }
+  listUsers() { return this.context.get(UsersService).list(DEFAULT_ORG_ID); }
+  updateUser(id: string, request: UpdateUserRequest) { return this.context.get(UsersService).update(DEFAULT_ORG_ID, id, request, this.audit); }
+  async createIntegration(request: CreateIntegrationRequest) {
+    const created = await this.integrations.create(request);
+    await this.audit({ action: 'integration.created', target: created.id, details: { kind: created.kind, name: created.name } });
+    return created;
+  }
   listIntegrations() { return this.integrations.list(); }
-  updateIntegration(id: string, request: UpdateIntegrationRequest) { return this.integrations.update(id, request); }
-  rotateIntegrationSecret(id: string, request: RotateSecretRequest) { return this.integrations.rotateSecret(id, request); }
+  async updateIntegration(id: string, request: UpdateIntegrationRequest) {
+    const updated = await this.integrations.update(id, request);
+    await this.audit({ action: 'integration.updated', target: updated.id, details: { name: updated.name, change: { ...request } } });
+    return updated;
+  }
+  async rotateIntegrationSecret(id: string, request: RotateSecretRequest) {
+    const rotated = await this.integrations.rotateSecret(id, request);
+    await this.audit({ action: 'integration.secret_rotated', target: rotated.id, details: { name: rotated.name, graceHours: request.graceHours ?? null } });
+    return rotated;
+  }
   reprocess(onProgress: (p: ReprocessProgress) => void) { return this.reprocessor.reprocess(DEFAULT_ORG_ID, { onProgress }); }
-  importTeams(request: ImportTeamsRequest) { return this.teams.importTeams(request); }
+  async importTeams(request: ImportTeamsRequest) {
+    const report = await this.teams.importTeams(request);
+    await this.audit({ action: 'teams.imported', details: { ...report } });
+    return report;
+  }
   listTeams() { return this.teams.list(); }
   // No worker runs here: the pipeline is drained so the facts exist when the command ends.
   async importUsage(request: ImportUsageRequest) {
@@ -173,6 +227,9 @@ class ServerBackend implements CliBackend {
   createToken(request: CreateTokenRequest) { return this.call<CreateTokenResponse>('POST', '/api/tokens', request); }
   async listTokens() { return (await this.call<ApiTokenList>('GET', '/api/tokens')).items; }
   revokeToken(id: string) { return this.call<ApiToken>('DELETE', `/api/tokens/${encodeURIComponent(id)}`); }
+  createUser(request: CreateUserRequest) { return this.call<User>('POST', '/api/users', request); }
+  async listUsers() { return (await this.call<UserList>('GET', '/api/users')).items; }
+  updateUser(id: string, request: UpdateUserRequest) { return this.call<User>('PATCH', `/api/users/${encodeURIComponent(id)}`, request); }
   createIntegration(request: CreateIntegrationRequest) { return this.call<IntegrationWithSecret>('POST', '/api/integrations', request); }
   async listIntegrations() { return (await this.call<IntegrationList>('GET', '/api/integrations')).items; }
   updateIntegration(id: string, request: UpdateIntegrationRequest) { return this.call<Integration>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, request); }

@@ -6,13 +6,16 @@ import {
   demoLoadRequestSchema,
   createIntegrationRequestSchema,
   createTokenRequestSchema,
+  createUserRequestSchema,
   importUsageRequestSchema,
   pullUsageRequestSchema,
   rotateSecretRequestSchema,
+  updateUserRequestSchema,
   type ApiToken,
   type Integration,
   type IntegrationWithSecret,
   type TeamSummary,
+  type User,
 } from '@loopmeter/shared';
 import type { z } from 'zod';
 import { AppConfig, ConfigValidationError } from '../core/config/app-config';
@@ -30,6 +33,18 @@ Commands:
                                is its data scope (default: executive, or member with --team).
   token list                   List API tokens (never their secrets).
   token revoke <id>            Revoke an API token.
+
+  user create --email <email> --role admin|executive|lead|member [--team <team>] [--name <name>]
+              [--password-stdin]
+                               Create a user who signs in. With --password-stdin the password is the
+                               first line of stdin (printf '%s\n' "$PW" | npm run cli -- user create ...);
+                               without it the user signs in through single sign-on only. --team adds a
+                               team of theirs besides the teams file (a lead leads it).
+  user list                    List users: role, team, sign-in method, last sign-in, status.
+  user set-role <email|id> --role admin|executive|lead|member [--team <team>]
+                               Change a user's role (and team); their sessions end.
+  user disable <email|id>      Stop a user signing in; their sessions end at once.
+  user enable <email|id>       Let a disabled user sign in again.
 
   integration create --kind github|gitlab|jira|linear --name <name> [--secret <s>] [--unsigned]
                                Connect a webhook source; prints its webhook URL and secret (shown once).
@@ -73,6 +88,8 @@ type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 type Env = Record<string, string | undefined>;
 type Values = {
   name?: string;
+  email?: string;
+  'password-stdin'?: boolean;
   scope?: string;
   team?: string;
   role?: string;
@@ -90,9 +107,16 @@ type Values = {
 
 class UsageError extends Error {}
 
+/** What the CLI reads besides its arguments (a password given on stdin). */
+export interface CliInput {
+  readStdin(): Promise<string>;
+}
+
+type Runner = (backend: CliBackend, out: Out, json: boolean) => Promise<void>;
+
 /** Each command: check its arguments (before touching the database), then run against the backend. */
 interface Command {
-  prepare(values: Values, args: string[], env: Env): (backend: CliBackend, out: Out, json: boolean) => Promise<void>;
+  prepare(values: Values, args: string[], env: Env, input: CliInput): Runner | Promise<Runner>;
 }
 
 function parseWith<T extends z.ZodType>(schema: T, input: unknown, command: string): z.output<T> {
@@ -241,9 +265,71 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  'user create': {
+    async prepare(values, _args, _env, input) {
+      const password = values['password-stdin'] ? await passwordFromStdin(input, 'user create') : undefined;
+      const request = parseWith(createUserRequestSchema, { email: values.email, role: values.role, team: values.team, displayName: values.name, password }, 'user create');
+      return async (backend, out, json) => {
+        const user = await backend.createUser(request);
+        const team = user.team ? `, team ${user.team}` : '';
+        const how = user.passwordSignIn ? 'with a password' : 'single sign-on only';
+        print(out, json, user, `Created ${user.role} user ${user.email} (id ${user.id})${team}, ${how}, via ${backend.description}.\n`);
+      };
+    },
+  },
+  'user list': { prepare: () => async (backend, out, json) => { const users = await backend.listUsers(); print(out, json, users, formatUsers(users)); } },
+  'user set-role': {
+    prepare(values, args) {
+      const ref = requireUser(args, 'user set-role');
+      if (values.role === undefined) throw new UsageError('user set-role: give the new role with --role admin|executive|lead|member.');
+      const request = parseWith(updateUserRequestSchema, { role: values.role, team: values.team }, 'user set-role');
+      return async (backend, out, json) => {
+        const user = await backend.updateUser((await findUser(backend, ref)).id, request);
+        print(out, json, user, `${user.email} is now ${user.role}${user.team ? ` (team ${user.team})` : ''}.\n`);
+      };
+    },
+  },
+  'user disable': userStatusCommand(true),
+  'user enable': userStatusCommand(false),
   'integration disable': statusCommand('disabled'),
   'integration enable': statusCommand('active'),
 };
+
+function userStatusCommand(disabled: boolean): Command {
+  const name = disabled ? 'user disable' : 'user enable';
+  return {
+    prepare(_values, args) {
+      const ref = requireUser(args, name);
+      return async (backend, out, json) => {
+        const user = await backend.updateUser((await findUser(backend, ref)).id, { disabled });
+        print(out, json, user, disabled ? `${user.email} is now disabled: they cannot sign in, and their sessions have ended.\n` : `${user.email} may sign in again.\n`);
+      };
+    },
+  };
+}
+
+function requireUser(args: string[], command: string): string {
+  if (!args[0]) throw new UsageError(`${command}: give the user's email or id (see user list).`);
+  return args[0];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A user by id, or by email (case-insensitive). */
+async function findUser(backend: CliBackend, ref: string): Promise<User> {
+  const users = await backend.listUsers();
+  const user = UUID.test(ref) ? users.find((u) => u.id === ref.toLowerCase()) : users.find((u) => u.email === ref.trim().toLowerCase());
+  if (!user) throw new CliError(UUID.test(ref) ? `No user with id ${ref}.` : `No user with the email ${ref}. See: npm run cli -- user list`);
+  return user;
+}
+
+/** The first line of stdin, without its line ending: never an argument, which other users could see in `ps`. */
+async function passwordFromStdin(input: CliInput, command: string): Promise<string> {
+  const text = await input.readStdin();
+  const password = text.split(/\r?\n/)[0];
+  if (!password) throw new UsageError(`${command}: --password-stdin found no password on stdin (pipe it in: printf '%s\\n' "$PW" | npm run cli -- ${command} ...).`);
+  return password;
+}
 
 function statusCommand(status: 'active' | 'disabled'): Command {
   return {
@@ -257,7 +343,7 @@ function statusCommand(status: 'active' | 'disabled'): Command {
   };
 }
 
-export async function runCli(argv: string[], env: Env, out: Out): Promise<number> {
+export async function runCli(argv: string[], env: Env, out: Out, input: CliInput = { readStdin: readProcessStdin }): Promise<number> {
   let values: Values & { help?: boolean };
   let positionals: string[];
   try {
@@ -267,6 +353,8 @@ export async function runCli(argv: string[], env: Env, out: Out): Promise<number
       strict: true,
       options: {
         name: { type: 'string' },
+        email: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
         scope: { type: 'string' },
         team: { type: 'string' },
         role: { type: 'string' },
@@ -299,7 +387,7 @@ export async function runCli(argv: string[], env: Env, out: Out): Promise<number
   }
   let run;
   try {
-    run = command.prepare(values, args, env);
+    run = await command.prepare(values, args, env, input);
   } catch (e) {
     if (e instanceof UsageError) {
       out.stderr(`${e.message}\n`);
@@ -344,6 +432,25 @@ function formatTokens(tokens: ApiToken[]): string {
     ['ID', 'NAME', 'SCOPE', 'ROLE', 'TEAM', 'PREFIX', 'LAST USED', 'STATUS'],
     tokens.map((t) => [t.id, t.name, t.scope, t.role ?? '-', t.team ?? '-', `${t.prefix}…`, t.lastUsedAt ?? 'never', t.revokedAt ? `revoked ${t.revokedAt}` : 'active']),
   );
+}
+
+function formatUsers(users: User[]): string {
+  if (users.length === 0) return 'No users yet. Create one with: npm run cli -- user create --email <email> --role admin --password-stdin\n';
+  return table(
+    ['ID', 'EMAIL', 'ROLE', 'TEAM', 'SIGN-IN', 'LAST SIGN-IN', 'STATUS'],
+    users.map((u) => [u.id, u.email, u.role, u.team ?? '-', u.passwordSignIn ? (u.ssoLinked ? 'password, sso' : 'password') : 'sso only', u.lastSignInAt ?? 'never', u.disabled ? 'disabled' : 'active']),
+  );
+}
+
+async function readProcessStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) {
+    text += chunk as string;
+    // Only the first line is the password: do not wait for more.
+    if (text.includes('\n')) break;
+  }
+  return text;
 }
 
 function formatIntegrations(items: Integration[]): string {

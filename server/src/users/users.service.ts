@@ -11,6 +11,7 @@ export interface UserRow {
   email: string;
   display_name: string | null;
   role: UserRole;
+  team: string | null;
   password_hash: string | null;
   oidc_subject: string | null;
   disabled_at: Date | null;
@@ -18,7 +19,7 @@ export interface UserRow {
   last_sign_in_at: Date | null;
 }
 
-export const USER_COLUMNS = `id, email, display_name, role, password_hash, oidc_subject, disabled_at, created_at, last_sign_in_at`;
+export const USER_COLUMNS = `id, email, display_name, role, team, password_hash, oidc_subject, disabled_at, created_at, last_sign_in_at`;
 
 /** Serialises the creation of the first admin between concurrent set-up requests and server instances. */
 const FIRST_ADMIN_LOCK_KEY = 7_460_312;
@@ -70,13 +71,13 @@ export class UsersService {
     const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
     return this.dataSource.transaction(async (m) => {
       const rows: UserRow[] = await m.query(
-        `INSERT INTO users (org_id, id, email, display_name, role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO users (org_id, id, email, display_name, role, team, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (org_id, email) DO NOTHING RETURNING ${USER_COLUMNS}`,
-        [orgId, randomUUID(), request.email, request.displayName ?? null, request.role, passwordHash],
+        [orgId, randomUUID(), request.email, request.displayName ?? null, request.role, request.team ?? null, passwordHash],
       );
       if (rows.length === 0) throw UsersException.emailTaken(request.email);
       const user = toUser(rows[0]);
-      await audit({ action: 'user.created', target: user.id, details: { email: user.email, role: user.role, passwordSignIn: user.passwordSignIn } }, m);
+      await audit({ action: 'user.created', target: user.id, details: { email: user.email, role: user.role, team: user.team, passwordSignIn: user.passwordSignIn } }, m);
       return user;
     });
   }
@@ -102,14 +103,16 @@ export class UsersService {
            display_name = COALESCE($4, display_name),
            disabled_at = CASE WHEN $5::boolean IS NULL THEN disabled_at WHEN $5 THEN COALESCE(disabled_at, now()) ELSE NULL END,
            password_hash = COALESCE($6, password_hash),
+           team = CASE WHEN $7::boolean THEN $8 ELSE team END,
            updated_at = now()
          WHERE org_id = $1 AND id = $2 RETURNING ${USER_COLUMNS}`,
-        [orgId, id, request.role ?? null, request.displayName ?? null, request.disabled ?? null, passwordHash ?? null],
+        [orgId, id, request.role ?? null, request.displayName ?? null, request.disabled ?? null, passwordHash ?? null, request.team !== undefined, request.team ?? null],
       );
       const changes: Record<string, unknown> = {};
       if (before.role !== after.role) changes.role = { from: before.role, to: after.role };
       if ((before.disabled_at === null) !== (after.disabled_at === null)) changes.disabled = { from: before.disabled_at !== null, to: after.disabled_at !== null };
       if (before.display_name !== after.display_name) changes.displayName = { from: before.display_name, to: after.display_name };
+      if (before.team !== after.team) changes.team = { from: before.team, to: after.team };
       if (passwordHash !== undefined) changes.password = 'changed';
       if (changes.role || changes.disabled || changes.password) await m.query(`DELETE FROM user_sessions WHERE org_id = $1 AND user_id = $2`, [orgId, id]);
       await audit({ action: 'user.updated', target: id, details: { email: after.email, changes } }, m);
@@ -171,6 +174,7 @@ export function toUser(r: UserRow): User {
     email: r.email,
     displayName: r.display_name,
     role: r.role,
+    team: r.team,
     passwordSignIn: r.password_hash !== null,
     ssoLinked: r.oidc_subject !== null,
     disabled: r.disabled_at !== null,

@@ -19,6 +19,11 @@ export function SignInPage({ session }: { session: SignedOut }) {
             {session.notice}
           </p>
         ) : null}
+        {session.error ? (
+          <p className="form-error" role="alert">
+            {session.error}
+          </p>
+        ) : null}
         {session.method === 'setup' ? <SetupForm /> : session.method === 'password' ? <PasswordForm /> : <TokenForm />}
         {session.cookieAuth ? (
           <p className="switch-method">

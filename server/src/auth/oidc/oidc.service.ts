@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { SsoErrorCode } from '@loopmeter/shared';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
@@ -65,7 +66,7 @@ export class OidcService {
   async start(returnTo: string | undefined, orgId = DEFAULT_ORG_ID): Promise<{ flowId: string; redirectTo: string }> {
     const settings = this.settings();
     const { metadata } = await this.discover(settings).catch((e: unknown) => {
-      throw e instanceof SsoFailure ? AuthException.ssoFailed(e.message) : e;
+      throw e instanceof SsoFailure ? new SsoSignInError(e.code, e.message) : e;
     });
     const flowId = generateToken();
     const state = randomBytes(32).toString('base64url');
@@ -95,14 +96,17 @@ export class OidcService {
     const settings = this.settings();
     let email: string | null = null;
     try {
-      if (flowId === undefined) throw new SsoFailure('no_flow', 'the sign-in was started in another browser, or cookies are blocked');
+      if (flowId === undefined) throw new SsoFailure('no_flow', 'the sign-in was started in another browser, or cookies are blocked', 'sso_expired');
       const [flows]: [Array<{ state: string; nonce: string; code_verifier: string; return_to: string }>, number] = await this.dataSource.query(
         `DELETE FROM oidc_flows WHERE org_id = $1 AND id_hash = $2 AND expires_at > now() RETURNING state, nonce, code_verifier, return_to`,
         [orgId, hashToken(flowId)],
       );
       const flow = flows[0];
-      if (!flow) throw new SsoFailure('flow_expired', `the sign-in took longer than ${OIDC_FLOW_SECONDS / 60} minutes or was already used`);
-      if (query.error) throw new SsoFailure('provider_error', `the identity provider answered ${query.error}${query.error_description ? ` (${query.error_description})` : ''}`);
+      if (!flow) throw new SsoFailure('flow_expired', `the sign-in took longer than ${OIDC_FLOW_SECONDS / 60} minutes or was already used`, 'sso_expired');
+      if (query.error) {
+        const what = `the identity provider answered ${query.error.slice(0, 100)}${query.error_description ? ` (${query.error_description.slice(0, 200)})` : ''}`;
+        throw new SsoFailure('provider_error', what, query.error === 'access_denied' ? 'sso_cancelled' : 'sso_provider_error');
+      }
       if (!query.state || !sameSecret(query.state, flow.state)) throw new SsoFailure('state_mismatch', 'the answer does not belong to this sign-in (state)');
       if (!query.code) throw new SsoFailure('no_code', 'the identity provider sent no authorization code');
       const provider = await this.discover(settings);
@@ -111,38 +115,41 @@ export class OidcService {
       const claims = await this.verifyIdToken(settings, provider, tokens.id_token, flow.nonce);
       const profile = await this.profile(provider.metadata, claims, tokens.access_token);
       email = profile.email;
-      if (profile.emailVerified === false) throw new SsoFailure('email_unverified', 'the identity provider has not verified your email');
+      if (profile.emailVerified === false) throw new SsoFailure('email_unverified', 'the identity provider has not verified your email', 'sso_email_unverified');
       const user = await this.users.forSso(orgId, { issuer: provider.metadata.issuer, subject: String(claims.sub), email: profile.email, name: profile.name }, settings.autoCreateUsers, (record, m) =>
         this.audit.recordRequest(request, record, { kind: 'anonymous', id: null, label: profile.email }, m),
       );
-      if (!user) throw new SsoFailure('not_provisioned', 'no Loopmeter account has this email', AuthException.ssoUserUnknown());
-      if (user.disabled_at !== null) throw new SsoFailure('disabled', 'this Loopmeter account is disabled', AuthException.ssoUserUnknown());
+      if (!user) throw new SsoFailure('not_provisioned', 'no Loopmeter account has this email', 'sso_user_unknown');
+      if (user.disabled_at !== null) throw new SsoFailure('disabled', 'this Loopmeter account is disabled', 'sso_user_disabled');
       const session = await this.auth.startSession(request, orgId, user, 'oidc');
       return { ...session, returnTo: flow.return_to };
     } catch (error) {
       if (!(error instanceof SsoFailure)) throw error;
+      // The reason and what was wrong (never a token, code or secret: the messages name claims, not values).
       await this.audit.recordRequest(
         request,
-        { action: 'auth.sign_in', outcome: 'failure', target: email, details: { method: 'oidc', reason: error.reason } },
+        { action: 'auth.sign_in', outcome: 'failure', target: email, details: { method: 'oidc', reason: error.reason, error: error.code, detail: error.message.slice(0, 300) } },
         { kind: 'anonymous', id: null, label: email },
       );
-      throw error.response ?? AuthException.ssoFailed(error.message);
+      throw new SsoSignInError(error.code, error.message);
     }
   }
 
   private settings(): OidcSettings {
-    if (!this.config.oidc) throw AuthException.ssoNotConfigured();
+    if (!this.config.oidc) throw new SsoSignInError('sso_not_configured', AuthException.ssoNotConfigured().message);
     return this.config.oidc;
   }
 
   private async discover(settings: OidcSettings): Promise<Provider> {
     if (this.provider && Date.now() - this.provider.loadedAt < DISCOVERY_TTL_MS) return this.provider;
     const url = `${settings.issuer}/.well-known/openid-configuration`;
-    const metadata = await fetchJson<ProviderMetadata>(url, { method: 'GET' }, 'discovery');
+    const metadata = await fetchJson<ProviderMetadata>(url, { method: 'GET' }, 'discovery', 'sso_unreachable');
     // The discovery document must be the issuer's own (OpenID Connect Discovery §4.3).
-    if (metadata.issuer.replace(/\/+$/, '') !== settings.issuer) throw new SsoFailure('discovery', `the discovery document names issuer ${metadata.issuer}, not ${settings.issuer}`);
+    if (typeof metadata.issuer !== 'string' || metadata.issuer.replace(/\/+$/, '') !== settings.issuer) {
+      throw new SsoFailure('discovery', `the discovery document names issuer ${String(metadata.issuer)}, not ${settings.issuer}`, 'sso_unreachable');
+    }
     for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
-      if (typeof metadata[field] !== 'string') throw new SsoFailure('discovery', `the discovery document has no ${field}`);
+      if (typeof metadata[field] !== 'string') throw new SsoFailure('discovery', `the discovery document has no ${field}`, 'sso_unreachable');
     }
     this.provider = { metadata, keys: createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS }), loadedAt: Date.now() };
     return this.provider;
@@ -177,7 +184,9 @@ export class OidcService {
     } catch (e) {
       throw new SsoFailure('id_token', `the ID token is not valid (${(e as Error).message})`);
     }
-    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== settings.clientId) throw new SsoFailure('id_token', 'the ID token was issued to another client (azp)');
+    // OpenID Connect Core §3.1.3.7: with several audiences azp must be this client; when present, it must be anyway.
+    const severalAudiences = Array.isArray(payload.aud) && payload.aud.length > 1;
+    if ((severalAudiences || payload.azp !== undefined) && payload.azp !== settings.clientId) throw new SsoFailure('id_token', 'the ID token was issued to another client (azp)');
     if (typeof payload.nonce !== 'string' || !sameSecret(payload.nonce, nonce)) throw new SsoFailure('id_token', 'the ID token does not belong to this sign-in (nonce)');
     return payload;
   }
@@ -190,7 +199,7 @@ export class OidcService {
       if (info.sub !== claims.sub) throw new SsoFailure('userinfo', 'the userinfo answer is about someone else');
       source = info;
     }
-    if (typeof source.email !== 'string' || !source.email.includes('@')) throw new SsoFailure('no_email', 'the identity provider shared no email (ask for the email scope)');
+    if (typeof source.email !== 'string' || !source.email.includes('@')) throw new SsoFailure('no_email', 'the identity provider shared no email (ask for the email scope)', 'sso_no_email');
     const verified = source.email_verified;
     return {
       email: source.email.trim().toLowerCase(),
@@ -200,9 +209,19 @@ export class OidcService {
   }
 }
 
-/** A failed sign-in, audited with a short reason before it is answered. */
+/** A failed sign-in, audited with a short reason (and the code the sign-in page shows) before it is answered. */
 class SsoFailure extends Error {
-  constructor(readonly reason: string, message: string, readonly response?: AuthException) {
+  constructor(readonly reason: string, message: string, readonly code: SsoErrorCode = 'sso_invalid_response') {
+    super(message);
+  }
+}
+
+/**
+ * A sign-on that did not sign anyone in. The controller sends the browser to the web sign-in page with the code
+ * (`/login?error=<code>`): these endpoints are reached by browser navigation, never by API clients.
+ */
+export class SsoSignInError extends Error {
+  constructor(readonly code: SsoErrorCode, message: string) {
     super(message);
   }
 }
@@ -223,18 +242,23 @@ function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, '+');
 }
 
-async function fetchJson<T>(url: string, init: RequestInit, step: string): Promise<T> {
+/** `failure`: the code of a refusal or a malformed answer (an unreachable provider is always sso_unreachable). */
+async function fetchJson<T>(url: string, init: RequestInit, step: string, failure: SsoErrorCode = 'sso_invalid_response'): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   } catch (e) {
-    throw new SsoFailure(step, `could not reach the identity provider (${step}: ${(e as Error).message})`);
+    throw new SsoFailure(step, `could not reach the identity provider (${step}: ${(e as Error).message})`, 'sso_unreachable');
   }
   const text = await response.text();
-  if (!response.ok) throw new SsoFailure(step, `the identity provider answered ${response.status} to the ${step} request`);
+  if (!response.ok) {
+    // The OAuth error code (e.g. invalid_grant) says why; its free text is the provider's and stays out.
+    const oauthError = /"error"\s*:\s*"([A-Za-z0-9_.-]{1,64})"/.exec(text)?.[1];
+    throw new SsoFailure(step, `the identity provider answered ${response.status}${oauthError ? ` ${oauthError}` : ''} to the ${step} request`, failure);
+  }
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new SsoFailure(step, `the identity provider's ${step} answer is not JSON`);
+    throw new SsoFailure(step, `the identity provider's ${step} answer is not JSON`, failure);
   }
 }

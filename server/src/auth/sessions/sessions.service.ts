@@ -33,13 +33,15 @@ export class SessionsService {
   async authenticate(secret: string): Promise<Principal | undefined> {
     const idHash = hashToken(secret);
     const [row]: Array<UserRow & { org_id: string; expires_at: Date }> = await this.dataSource.query(
-      `SELECT s.org_id, s.expires_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.oidc_subject, u.disabled_at, u.created_at, u.last_sign_in_at
+      `SELECT s.org_id, s.expires_at, u.id, u.email, u.display_name, u.role, u.team, u.password_hash, u.oidc_subject, u.disabled_at, u.created_at, u.last_sign_in_at
        FROM user_sessions s JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id
        WHERE s.id_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL`,
       [idHash],
     );
     if (!row) return undefined;
     const memberships = row.role === 'lead' || row.role === 'member' ? await this.users.memberships(row.org_id, row.email) : [];
+    // The user's own team counts as a membership; a lead leads it.
+    if (row.team !== null) memberships.push({ team: row.team, teamRole: row.role === 'lead' ? 'lead' : 'member' });
     return {
       orgId: row.org_id,
       scope: null,
