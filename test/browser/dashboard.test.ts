@@ -1,8 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { experimentDetailSchema, experimentListSchema, metricResponseSchema, pipelineStatsSchema, regressionListSchema, type MetricResponse } from '@loopmeter/shared';
-import { formatBucket, formatCount, formatHours, formatPercent, formatUsd, notEnoughData } from '../../web/src/format/format';
+import {
+  auditListSchema,
+  experimentDetailSchema,
+  experimentListSchema,
+  metricResponseSchema,
+  pipelineStatsSchema,
+  regressionListSchema,
+  teamDetailSchema,
+  teamListSchema,
+  userListSchema,
+  type MetricResponse,
+} from '@loopmeter/shared';
+import { formatBucket, formatCount, formatDateTime, formatHours, formatPercent, formatUsd, notEnoughData } from '../../web/src/format/format';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { chromiumMissing, launchChromium, type Browser } from './support/chromium';
 import { loadDashboardData, type DashboardData } from './support/dashboard-data';
@@ -297,6 +308,88 @@ describeInBrowser('the dashboard in Chromium', () => {
 
     await page.getByRole('link', { name: 'Set up GitHub' }).first().click();
     await page.getByRole('heading', { name: 'Connect GitHub' }).waitFor();
+  });
+
+  it('settings: teams and identities, users and the audit log show what the API answers', async () => {
+    async function adminApi<T>(path: string, parse: (body: unknown) => T): Promise<T> {
+      const res = await t.request('GET', path, { token: data.adminToken });
+      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.text}`);
+      return parse(res.body);
+    }
+    const created = await t.request('POST', '/api/users', { token: data.adminToken, body: { email: 'exec@acme.test', displayName: 'Eve Executive', role: 'executive' } });
+    expect(created.status).toBe(201);
+    await open('/settings');
+    expect(await settledPanels()).toMatchObject({ 'teams-identities': 'content', users: 'content', audit: 'content' });
+
+    // Teams with their member counts, and a team's members with the identities resolved to them, on demand.
+    const teams = await adminApi('/api/teams', (b) => teamListSchema.parse(b));
+    expect(teams.items.map((team) => team.key)).toEqual(expect.arrayContaining(data.teams));
+    expect(await tableRows('teams-identities')).toEqual(
+      teams.items.map((team) => [team.name === team.key ? team.name : `${team.name} ${team.key}`, formatCount(team.memberCount), `Show members of ${team.name}`]),
+    );
+    const payments = await adminApi('/api/teams/payments', (b) => teamDetailSchema.parse(b));
+    await page.getByRole('button', { name: 'Show members of Payments' }).click();
+    const members = page.getByTestId('team-members-payments');
+    await members.and(page.locator('[data-state=content]')).waitFor();
+    expect(await members.locator('tbody th').evaluateAll((cells) => cells.map((c) => c.firstChild?.textContent))).toEqual(payments.members.map((m) => m.displayName));
+    expect(await members.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[1].querySelectorAll('li').length))).toEqual(
+      payments.members.map((m) => m.identities.length),
+    );
+    // A file that is not YAML is refused with its place in the file, as the server parses it.
+    const importForm = page.getByRole('form', { name: 'Import the teams file' });
+    await importForm.getByLabel('Teams file (YAML)').fill('teams:\n  - key: payments\n    members: []\nteams: []\n');
+    await importForm.getByRole('button', { name: 'Import' }).click();
+    await importForm.getByRole('alert').filter({ hasText: 'Map keys must be unique at line 4, column 1. Nothing was imported.' }).waitFor();
+    await importForm.getByRole('button', { name: 'Go to line 4' }).waitFor();
+
+    // The users, as the API lists them; one created here, then disabled.
+    const usersBefore = await adminApi('/api/users', (b) => userListSchema.parse(b));
+    expect(usersBefore.items.map((u) => u.email)).toContain('exec@acme.test');
+    const userRows = page.getByTestId('users').locator('tr[data-user]');
+    expect(await userRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')))).toEqual(usersBefore.items.map((u) => u.id));
+    for (const u of usersBefore.items) expect(await page.getByLabel(`Role of ${u.email}`, { exact: true }).inputValue()).toBe(u.role);
+    const userForm = page.getByRole('form', { name: 'Create a user' });
+    await userForm.getByLabel('Email').fill('browser-user@acme.test');
+    await userForm.getByLabel('single sign-on only').check();
+    await userForm.getByRole('button', { name: 'Create user' }).click();
+    await userForm.getByRole('status').filter({ hasText: 'browser-user@acme.test can sign in as member through single sign-on.' }).waitFor();
+    await page.getByRole('button', { name: 'Disable browser-user@acme.test' }).click();
+    await page.getByRole('group', { name: 'Confirm disabling browser-user@acme.test' }).getByRole('button', { name: 'Disable browser-user@acme.test' }).click();
+    await page.getByRole('button', { name: 'Enable browser-user@acme.test' }).waitFor();
+    const usersAfter = await adminApi('/api/users', (b) => userListSchema.parse(b));
+    expect(usersAfter.items.find((u) => u.email === 'browser-user@acme.test')).toMatchObject({ role: 'member', passwordSignIn: false, disabled: true });
+
+    // The audit log, newest first: the page's first page is the API's, including what was just done.
+    const auditIds = () => page.locator('[data-testid="audit"] tr[data-audit]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit')));
+    const newest = await adminApi(`/api/audit?limit=50`, (b) => auditListSchema.parse(b));
+    expect(newest.items.slice(0, 2).map((e) => e.action)).toEqual(['user.updated', 'user.created']);
+    await eventually(auditIds, newest.items.map((e) => e.id));
+    // Only token actions: the tokens the test set-up created, each with who, what, on what, when.
+    await page.getByRole('search', { name: 'Filter the audit log' }).getByLabel('Action').selectOption('token.');
+    await page.waitForURL(/auditAction=token\./);
+    const tokenEntries = await adminApi(`/api/audit?action=token.&limit=50`, (b) => auditListSchema.parse(b));
+    const setUpTokens = tokenEntries.items.filter((e) => e.action === 'token.created' && e.actor.label === 'LOOPMETER_ADMIN_TOKEN').map((e) => e.details.name);
+    expect(setUpTokens).toEqual(expect.arrayContaining(['dashboard admin', 'dashboard read', 'events', 'claude code']));
+    const auditCells = () =>
+      page.locator('[data-testid="audit"] tr[data-audit]').evaluateAll((rows) =>
+        rows.map((r) => {
+          const cells = r.querySelectorAll(':scope > td');
+          return [cells[0].textContent, cells[1].firstChild?.textContent, r.getAttribute('data-action'), cells[3].textContent, cells[4].textContent];
+        }),
+      );
+    await eventually(
+      auditCells,
+      tokenEntries.items.map((e) => [formatDateTime(e.at), e.actor.label ?? e.actor.id, e.action, e.target ?? '—', e.outcome]),
+    );
+    const first = tokenEntries.items.find((e) => e.details.name === 'dashboard admin');
+    await page.getByRole('button', { name: `Show details of entry ${first?.id}`, exact: true }).click();
+    await page.locator(`[data-details-of="${first?.id}"] dd`, { hasText: 'dashboard admin' }).waitFor();
+    await screenshot('settings-admin-1280');
+    if (SCREENSHOTS) {
+      await page.setViewportSize({ width: 768, height: 1000 });
+      await screenshot('settings-admin-768');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it('reads at 768 px: no sideways scrolling, charts still drawn', async () => {

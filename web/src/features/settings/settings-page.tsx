@@ -5,9 +5,12 @@ import { PageHeader } from '../../components/page-header';
 import { useLocation } from '../../router/router';
 import { loadDemo, removeDemo } from '../demo/api';
 import { StatusPanel } from '../status/status-panel';
+import { AuditSection } from './audit-section';
 import { IntegrationsSection } from './integrations-section';
 import { IngestSection, PipelineSection } from './pipeline-section';
+import { TeamsSection } from './teams-section';
 import { TokensSection } from './tokens-section';
+import { UsersSection } from './users-section';
 
 /** For admins: connect sources, manage tokens, and check that events get through. */
 export function SettingsPage() {
@@ -19,10 +22,13 @@ export function SettingsPage() {
   }, [href]);
   return (
     <>
-      <PageHeader title="Settings" lead="Connect sources, manage API tokens, and check that events get through the pipeline." />
+      <PageHeader title="Settings" lead="Connect sources, manage tokens, users and teams, read the audit log, and check that events get through the pipeline." />
       <nav className="settings-nav" aria-label="Settings sections">
         <a href="#integrations">Integrations</a>
+        <a href="#teams">Teams and identities</a>
         <a href="#tokens">Tokens</a>
+        <a href="#users">Users</a>
+        <a href="#audit">Audit log</a>
         <a href="#pipeline">Pipeline and ingest</a>
         <a href="#demo">Demo workspace</a>
         <a href="#server">Server</a>
@@ -31,8 +37,17 @@ export function SettingsPage() {
         <div id="integrations" className="wide">
           <IntegrationsSection />
         </div>
+        <div id="teams" className="wide">
+          <TeamsSection />
+        </div>
         <div id="tokens" className="wide">
           <TokensSection />
+        </div>
+        <div id="users" className="wide">
+          <UsersSection />
+        </div>
+        <div id="audit" className="wide">
+          <AuditSection />
         </div>
         <div id="pipeline">
           <PipelineSection />
