@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { generateEvents, sendEvents } from './generator';
+import { percentile as sortedPercentile, ROOT, startServer, type ServerProcess } from './server-process';
+
+const percentile = (values: number[], q: number) => sortedPercentile([...values].sort((a, b) => a - b), q);
 
 /**
  * The web benchmark (issue 8, speed): how much JavaScript the first visit loads, and how long until the first
@@ -16,7 +17,6 @@ import { generateEvents, sendEvents } from './generator';
  * the real ingest endpoints. Writes its section of docs/benchmarks.md.
  * Usage: npm run bench:web -- [--runs 10] [--budget-ms 1500] [--budget-kb 200]
  */
-const ROOT = join(__dirname, '..', '..');
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SECTION_START = '<!-- web-bench:start -->';
@@ -25,39 +25,9 @@ const FIRST_CHART = '[data-testid="cycle-time"] path.recharts-line-curve[d]';
 const SECTION_END = '<!-- web-bench:end -->';
 const log = (s: string) => process.stderr.write(`[bench:web] ${s}\n`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'server/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: '', PORT: String(port), DATA_DIR: dataDir, LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) break;
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    child,
-    url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+/** The built server on the embedded database (no DATABASE_URL) in `dataDir`. */
+function startEmbedded(dataDir: string): Promise<ServerProcess> {
+  return startServer({ DATA_DIR: dataDir, LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN });
 }
 
 async function api<T>(url: string, method: string, body?: unknown): Promise<T> {
@@ -110,12 +80,6 @@ function round(n: number, digits = 1): number {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
 
-function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const h = q * (sorted.length - 1);
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.ceil(h)] ?? sorted[lo]) - sorted[lo]);
-}
 
 interface Visit {
   firstChartMs: number;
@@ -187,7 +151,7 @@ async function main(): Promise<void> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'loopmeter-web-bench-'));
   const profile = mkdtempSync(join(tmpdir(), 'loopmeter-web-bench-chromium-'));
-  const server = await startServer(dataDir);
+  const server = await startEmbedded(dataDir);
   let context: BrowserContext | undefined;
   try {
     const demo = await loadDemo(server.url, scale);

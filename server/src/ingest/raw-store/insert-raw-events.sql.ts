@@ -1,6 +1,9 @@
 /**
- * One statement (so one transaction) for a whole batch: unnest the columns, insert in arrival order,
- * skip what is already stored (the sender's delivery key), and stamp each integration's last delivery.
+ * One statement (so one transaction) for a whole batch: unnest the columns, insert in arrival order (ids follow
+ * it), skip what is already stored (the sender's delivery key), and stamp each integration's last delivery.
+ * Batches are written concurrently (raw-event-writer.ts): every batch locks the integrations it stamps in id
+ * order, so the common case (many deliveries of a few integrations) never deadlocks. Two batches holding copies
+ * of the same deliveries in opposite orders can; PostgreSQL then aborts one and the writer writes it again.
  */
 export const INSERT_RAW_EVENTS_SQL = `
 WITH input AS (
@@ -18,11 +21,17 @@ WITH input AS (
   ORDER BY ord
   ON CONFLICT (org_id, source, source_key, delivery_key) DO NOTHING
   RETURNING id, org_id, source, source_key, delivery_key, integration_id, received_at
+), stamps AS (
+  SELECT org_id, integration_id, max(received_at) AS at FROM inserted WHERE integration_id IS NOT NULL GROUP BY 1, 2
+), locked AS (
+  SELECT i.org_id, i.id FROM integrations i JOIN stamps x ON i.org_id = x.org_id AND i.id = x.integration_id
+  ORDER BY i.org_id, i.id
+  FOR UPDATE OF i
 ), touched AS (
   UPDATE integrations i
   SET last_delivery_at = GREATEST(COALESCE(i.last_delivery_at, x.at), x.at)
-  FROM (SELECT org_id, integration_id, max(received_at) AS at FROM inserted WHERE integration_id IS NOT NULL GROUP BY 1, 2) x
-  WHERE i.org_id = x.org_id AND i.id = x.integration_id
+  FROM stamps x, locked l
+  WHERE i.org_id = x.org_id AND i.id = x.integration_id AND l.org_id = i.org_id AND l.id = i.id
   RETURNING 1
 )
 SELECT id::text AS id, org_id, source, source_key, delivery_key FROM inserted`;
