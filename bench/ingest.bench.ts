@@ -19,11 +19,11 @@ import { freePort, median, ORG, percentile, ROOT, rssSampler, startServer, type 
  * 2. Bulk events: `POST /api/events` NDJSON (5,000 events a request, 4 in flight) against a raw `COPY` (psql
  *    `\copy`) of the same rows into a copy of raw_events. Events/s. Goal: ≥ 0.5×.
  * 3. Freshness: from a webhook's acknowledgement to the metric that includes it, idle and under a steady ingest
- *    load, with the pipeline worker on. Goal: p95 ≤ 5 s.
+ *    stream of other deliveries (`--freshness-rate` a second), with the pipeline worker on. Goal: p95 ≤ 5 s.
  * 4. The same webhook and events load on the embedded PGlite, against the PostgreSQL figures: when to switch.
  * Peak RSS of every process. Runs on a database of its own at --admin-url, dropped at the end.
  *
- * npm run bench:ingest -- [--requests 20000] [--concurrency 50] [--rounds 2] [--events 200000] [--admin-url …] [--freshness-samples 40] [--freshness-background 10] [--skip-pglite]
+ * npm run bench:ingest -- [--requests 20000] [--concurrency 50] [--rounds 2] [--events 200000] [--admin-url …] [--freshness-samples 40] [--freshness-rate 50] [--skip-pglite]
  */
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const log = (s: string) => process.stderr.write(`[ingest-bench] ${s}\n`);
@@ -186,9 +186,9 @@ function signedDeliveries(secret: string, count: number): Delivery[] {
 /**
  * Freshness: from a webhook's acknowledgement to the metric that includes it. Each sample sends a production
  * deployment (GitHub `deployment_status` success) and polls `GET /api/metrics/dora` for today every 25 ms until
- * its deployment count goes up; while `background` senders keep up a steady stream of other deliveries.
+ * its deployment count goes up; meanwhile `background` other deliveries a second arrive.
  */
-async function freshness(url: string, integration: { integrationId: string; secret: string }, samples: number, background: number): Promise<{ samples: number[]; p50: number; p95: number; max: number }> {
+async function freshness(url: string, integration: { integrationId: string; secret: string }, samples: number, background: number, firstId: number): Promise<{ samples: number[]; p50: number; p95: number; max: number }> {
   const org = buildOrg({ seed: 7, scale: 'demo' });
   const repo = org.repos[0];
   const today = new Date().toISOString().slice(0, 10);
@@ -202,9 +202,14 @@ async function freshness(url: string, integration: { integrationId: string; secr
   const path = `/webhooks/github/${integration.integrationId}`;
   let stop = false;
   const filler = signedDeliveries(integration.secret, 500);
+  // A steady stream of `background` deliveries a second (a busy organisation), not a flood: freshness is only
+  // bounded while the pipeline keeps up with what arrives.
   const backgroundLoad = (async () => {
-    let round = 0;
-    while (!stop && background > 0) await webhookLoad(url, path, filler, background * 20, background, `bg${round++}`);
+    for (let round = 0; !stop && background > 0; round++) {
+      const started = Date.now();
+      await webhookLoad(url, path, filler, background, Math.min(background, 10), `bg${round}`);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - started))));
+    }
   })();
   const out: number[] = [];
   const agent = new Agent({ keepAlive: true });
@@ -213,7 +218,7 @@ async function freshness(url: string, integration: { integrationId: string; secr
       const before = await deployments();
       const now = new Date();
       const spec = {
-        repo, id: 9_000_000 + k, statusId: 19_000_000 + k, environment: 'production', kind: 'production' as const, sha: randomBytes(20).toString('hex'), ref: 'main',
+        repo, id: firstId + k, statusId: firstId + 10_000_000 + k, environment: 'production', kind: 'production' as const, sha: randomBytes(20).toString('hex'), ref: 'main',
         createdAt: now, state: 'success' as const, statusAt: now, url: 'https://example.com', creator: personActor(org.people[0]),
       };
       const body = Buffer.from(JSON.stringify(deploymentStatusPayload(org, spec)));
@@ -225,7 +230,10 @@ async function freshness(url: string, integration: { integrationId: string; secr
       const acked = process.hrtime.bigint();
       for (;;) {
         if ((await deployments()) > before) break;
-        if (Number(process.hrtime.bigint() - acked) / 1e9 > 60) throw new Error('a delivery was not in the metric after 60 s');
+        if (Number(process.hrtime.bigint() - acked) / 1e9 > 60) {
+          const stats = await fetch(`${url}/api/pipeline/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.text());
+          throw new Error(`a delivery was not in the metric after 60 s; pipeline: ${stats.slice(0, 1500)}`);
+        }
         await new Promise((r) => setTimeout(r, 25));
       }
       out.push(Number(process.hrtime.bigint() - acked) / 1e9);
@@ -250,7 +258,7 @@ async function main(): Promise<void> {
       'baseline-pool': { type: 'string', default: '10' },
       'skip-pglite': { type: 'boolean', default: false },
       'freshness-samples': { type: 'string', default: '40' },
-      'freshness-background': { type: 'string', default: '10' },
+      'freshness-rate': { type: 'string', default: '50' },
     },
   });
   const requests = Number(values.requests);
@@ -346,12 +354,12 @@ async function main(): Promise<void> {
     server = await startServer({ DATABASE_URL: freshUrl.toString(), DATABASE_POOL_SIZE: '10', LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: 'on', DATA_DIR: dataDir });
     const fresh = await setUp(server);
     const samples = Number(values['freshness-samples']);
-    const background = Number(values['freshness-background']);
-    const idle = await freshness(server.url, fresh, samples, 0);
+    const background = Number(values['freshness-rate']);
+    const idle = await freshness(server.url, fresh, samples, 0, 9_000_000);
     log(`freshness, idle: p50 ${idle.p50.toFixed(2)} s, p95 ${idle.p95.toFixed(2)} s`);
-    const loaded = await freshness(server.url, fresh, samples, background);
-    log(`freshness, ${background} senders in the background: p50 ${loaded.p50.toFixed(2)} s, p95 ${loaded.p95.toFixed(2)} s`);
-    result.freshness = { idle, underLoad: { ...loaded, backgroundSenders: background }, serverPeakRssMb: server.peakRssMb() };
+    const loaded = await freshness(server.url, fresh, samples, background, 9_100_000);
+    log(`freshness, ${background} deliveries/s in the background: p50 ${loaded.p50.toFixed(2)} s, p95 ${loaded.p95.toFixed(2)} s`);
+    result.freshness = { idle, underLoad: { ...loaded, backgroundPerSecond: background }, serverPeakRssMb: server.peakRssMb() };
     baselineRss.stop();
     await db.end();
     await server.stop();

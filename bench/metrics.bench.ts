@@ -12,7 +12,7 @@ import { generateEvents, writeRawEvents } from './generator';
  * the server's pipeline worker, then time the metrics API over HTTP, from the rollups and from the domain tables
  * (`compute=exact`) in the same run, interleaved. Reports p50/p95 per request shape, the ratio, the pipeline's
  * throughput and the server's peak RSS. Runs on a database of its own on the PostgreSQL at --admin-url, dropped
- * at the end. Usage: npm run bench -- [--events 200000] [--requests 20] [--admin-url postgres://…]
+ * at the end. Usage: npm run bench -- [--events 200000] [--requests 20 (0: pipeline only)] [--pipeline-minutes 30] [--admin-url postgres://…]
  */
 const ROOT = join(__dirname, '..', '..');
 const ORG = '00000000-0000-0000-0000-000000000001';
@@ -152,10 +152,11 @@ async function main(): Promise<void> {
     let pending = written;
     const progress: Array<{ s: number; done: number }> = [];
     while (pending > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5_000));
+      // Polled every second: at thousands of events per second a coarser poll would hide most of the run.
+      await new Promise((r) => setTimeout(r, 1_000));
       pending = (await db.query(`SELECT count(*)::int AS n FROM raw_events WHERE status = 'pending'`)).rows[0].n as number;
       progress.push({ s: Math.round((Date.now() - started) / 1000), done: written - pending });
-      log(`pipeline: ${written - pending}/${written}`);
+      if (progress.length % 5 === 0 || pending === 0) log(`pipeline: ${written - pending}/${written}`);
     }
     const pipelineSeconds = (Date.now() - started) / 1000;
     const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM raw_events GROUP BY 1 ORDER BY 1`)).rows;
@@ -166,9 +167,9 @@ async function main(): Promise<void> {
     await db.end();
     if (pending > 0) log('the pipeline did not finish in time: the metrics below are on the part processed');
 
-    // 3. The metrics API: rollups against the domain tables, interleaved request by request.
+    // 3. The metrics API: rollups against the domain tables, interleaved request by request (`--requests 0`: pipeline only).
     const rows: Array<Record<string, unknown>> = [];
-    for (const shape of SHAPES) {
+    for (const shape of requests > 0 ? SHAPES : []) {
       const base = `${server.url}/api/metrics/${shape.metric}?${shape.query}`;
       const times = { rollups: [] as number[], exact: [] as number[] };
       let from = '';

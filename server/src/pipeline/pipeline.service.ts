@@ -3,16 +3,26 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../core/config/app-config';
 import { refreshRollups } from '../metrics/rollups/refresh-rollups';
 import { IdentityResolver } from '../teams/identity-resolver.service';
-import { BUILD_EXPERIMENTS_SQL, DEFAULT_EVIDENCE_KINDS } from './experiments/build-experiments.sql';
+import { buildExperiments, type ExperimentScope } from './experiments/build-experiments.sql';
+import { addTouchedKeys, emptyTouchedKeys, touchedInsights, type TouchedKeys } from './experiments/touched-insights';
 import { reattribute, type AttributeTarget } from './link/reattribute';
 import { loadKnownKeys, relink, sameKnownKeys, targetKey, type LinkTarget } from './link/relink';
 import { InvalidEventError, type Fact, type RawEventRow } from './normalize/facts';
 import { NORMALIZERS } from './normalize/registry';
-import { projectFacts } from './project/project-facts';
+import { projectEvents, projectFacts } from './project/project-facts';
 
 /** A failing event is retried this many times with growing pauses, then quarantined (status failed). */
 export const MAX_ATTEMPTS = 5;
 const BACKOFF_SECONDS = [5, 30, 120, 600];
+const RECORD_CHUNK_ROWS = 1_000;
+
+const ANALYZE_CHECK_MS = 5_000;
+
+/** The tables whose statistics the batch queries' plans depend on (see analyzeGrownTables). */
+const ANALYZED_TABLES = [
+  'work_items', 'work_item_transitions', 'work_signals', 'branches', 'pull_requests', 'commits', 'ci_runs', 'deployments', 'links', 'experiments', 'identities',
+  'rollup_experiments_evidence', 'rollup_experiments_insight', 'rollup_deployments',
+];
 
 export interface BatchResult {
   claimed: number;
@@ -23,34 +33,83 @@ export interface BatchResult {
 }
 
 export interface DrainOptions {
+  /** A fixed batch size; unset: PIPELINE_BATCH_SIZE, growing up to PIPELINE_MAX_BATCH_SIZE while batches come back full. */
   batchSize?: number;
   /** Process in a shuffled (but seeded, so repeatable) order: to prove that order does not matter. */
   shuffleSeed?: number;
   onProgress?: (done: number) => void;
 }
 
+/** One claimed event after parse and normalize: its facts to project, or already an outcome (dropped, failed). */
+interface Prepared {
+  event: RawEventRow;
+  attempts: number;
+  facts?: Fact[];
+  outcome?: Outcome;
+}
+
 type Outcome = { status: 'processed' } | { status: 'dropped'; reason: string } | { status: 'retry'; reason: string } | { status: 'failed'; reason: string };
 
 /**
  * The pipeline (DESIGN §2.3): claims unprocessed raw events in batches (FOR UPDATE SKIP LOCKED, so several
- * workers can share the queue), runs parse → normalize → project for each inside a savepoint (a poison
- * event fails alone), then relinks what changed and rebuilds the experiments, all in one transaction.
+ * workers can share the queue), parses and normalizes each, projects the whole batch set-based (event by event,
+ * each in a savepoint, if that fails: a poison event fails alone), then relinks what changed and builds the
+ * experiments of the insights the batch touched, all in one transaction.
  */
 @Injectable()
 export class PipelineService {
   private readonly logger = new Logger('pipeline');
+  private analyzeCheckedAt = 0;
 
   constructor(private readonly dataSource: DataSource, private readonly config: AppConfig, private readonly identities: IdentityResolver) {}
 
   /** Processes batches until nothing is ready. Returns how many events were claimed in all. */
   async drain(options: DrainOptions = {}): Promise<number> {
     let total = 0;
+    let size = options.batchSize ?? this.config.pipelineBatchSize;
     for (;;) {
-      const result = await this.runBatch(options);
+      const result = await this.runBatch({ ...options, batchSize: size });
       total += result.claimed;
       options.onProgress?.(total);
       if (result.claimed === 0) return total;
+      await this.analyzeGrownTables();
+      // A full batch means a deep queue (a bulk load, a reprocess, a backlog): larger batches spread the fixed
+      // costs of a batch (relink, experiments, rollups, identities) over more events. Short queues keep small
+      // batches, so a delivery's rows appear soon and transactions stay short.
+      if (options.batchSize === undefined) {
+        size = result.claimed >= size ? Math.min(size * 2, this.config.pipelineMaxBatchSize) : this.config.pipelineBatchSize;
+      }
     }
+  }
+
+  /**
+   * ANALYZE of the tables the pipeline grew by more than 10% since their last statistics (autovacuum's default
+   * rule). The batch queries join small key sets with large tables; without statistics the planner takes those
+   * tables for a few rows and picks plans quadratic in their size (measured: seconds per batch at 200k events).
+   * Autovacuum normally keeps them current (then this finds nothing to do), but it may be off, and the
+   * embedded database has none. Best effort: statistics are an optimisation, never a reason to stop.
+   */
+  private async analyzeGrownTables(): Promise<void> {
+    // At most every few seconds: small batches (a short queue) would otherwise ask after every one.
+    if (Date.now() - this.analyzeCheckedAt < ANALYZE_CHECK_MS) return;
+    this.analyzeCheckedAt = Date.now();
+    try {
+      const grown: Array<{ relname: string }> = await this.dataSource.query(
+        `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY($1::text[]) AND n_mod_since_analyze > 50 + 0.1 * n_live_tup`,
+        [ANALYZED_TABLES],
+      );
+      for (const { relname } of grown) if (ANALYZED_TABLES.includes(relname)) await this.dataSource.query(`ANALYZE ${relname}`);
+    } catch (error) {
+      this.logger.debug({ msg: 'analyze skipped', err: (error as Error).message });
+    }
+  }
+
+  /** Builds every experiment of the org from the domain rows, and the rollups that changed with them. */
+  async rebuildExperiments(orgId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await buildExperiments((t, p) => m.query(t, p), orgId, 'all');
+      await refreshRollups((t, p) => m.query(t, p), orgId);
+    });
   }
 
   async runBatch(options: DrainOptions = {}): Promise<BatchResult> {
@@ -65,7 +124,7 @@ export class PipelineService {
           `SELECT id::text AS id, org_id, source, event_type, action, body, received_at, meta, content_type, attempts FROM raw_events
            WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
            ORDER BY ${order} LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [options.batchSize ?? 500],
+          [options.batchSize ?? this.config.pipelineBatchSize],
         );
       result.claimed = rows.length;
       if (rows.length === 0) {
@@ -77,22 +136,43 @@ export class PipelineService {
       for (const org of orgs) knownBefore.set(org, await loadKnownKeys(query(runner), org));
       const touched = new Map<string, AttributeTarget[]>();
 
-      for (const row of rows) {
-        const event: RawEventRow = { id: row.id, orgId: row.org_id, source: row.source, eventType: row.event_type, action: row.action, body: row.body, receivedAt: row.received_at, meta: row.meta, contentType: row.content_type };
-        const outcome = await this.processOne(runner, event, row.attempts, touched);
-        await this.record(runner, event, row.attempts, outcome);
+      const prepared = rows.map((row) =>
+        this.prepare({ id: row.id, orgId: row.org_id, source: row.source, eventType: row.event_type, action: row.action, body: row.body, receivedAt: row.received_at, meta: row.meta, contentType: row.content_type }, row.attempts),
+      );
+      // The insights whose experiments this batch may change: asked before the writes (an insight that loses a
+      // row: a moved link, a PR's new head) and after them (one that gains a row), see touched-insights.ts.
+      const keys = new Map<string, TouchedKeys>([...orgs].map((org) => [org, emptyTouchedKeys()]));
+      for (const p of prepared) if (p.facts) addTouchedKeys(keys.get(p.event.orgId)!, p.facts);
+      const insightsBefore = new Map<string, Array<{ source: string; key: string }>>();
+      for (const org of orgs) insightsBefore.set(org, await touchedInsights(query(runner), org, keys.get(org)!));
+
+      // Set-based first (all the batch's facts, a few statements per table); if anything fails, event by event,
+      // each in its own savepoint, so a poison event fails alone and with its own reason.
+      const outcomes: Outcome[] = [];
+      const allProjected = await this.projectAll(runner, prepared);
+      for (const { event, attempts, facts, outcome: known } of prepared) {
+        let outcome: Outcome;
+        if (known) outcome = known;
+        else if (allProjected) {
+          outcome = { status: 'processed' };
+          addLinkTargets(touched, event.orgId, facts!);
+        } else outcome = await this.projectOne(runner, event, attempts, facts!, touched);
+        outcomes.push(outcome);
         if (outcome.status === 'processed') result.processed++;
         else if (outcome.status === 'dropped') result.dropped++;
         else if (outcome.status === 'retry') result.retried++;
         else result.failed++;
       }
+      await this.record(runner, prepared, outcomes);
       for (const org of orgs) {
         const knownAfter = await loadKnownKeys(query(runner), org);
         const keysChanged = !sameKnownKeys(knownBefore.get(org)!, knownAfter);
         await relink(query(runner), (t, p) => runner.query(t, p), org, keysChanged ? 'all' : (touched.get(org) ?? []).filter((t): t is LinkTarget => t.type !== 'agent_session'), knownAfter);
         // Which agent wrote the touched PRs and commits: a function of their rows, like the links.
         await reattribute(query(runner), (t, p) => runner.query(t, p), org, touched.get(org) ?? []);
-        await runner.query(BUILD_EXPERIMENTS_SQL, [org, DEFAULT_EVIDENCE_KINDS]);
+        // Only the touched insights are built again, unless the known keys changed: then any link may have.
+        const scope: ExperimentScope = keysChanged ? 'all' : uniqueWorkItems([...insightsBefore.get(org)!, ...(await touchedInsights(query(runner), org, keys.get(org)!))]);
+        await buildExperiments((t, p) => runner.query(t, p), org, scope);
         // The rollup keys the domain changes of this batch marked dirty (triggers), recomputed before commit.
         await refreshRollups((t, p) => runner.query(t, p), org);
         // New source accounts become people (by mapping, email or login), in the same transaction.
@@ -108,57 +188,110 @@ export class PipelineService {
     }
   }
 
-  private async processOne(runner: QueryRunner, event: RawEventRow, attempts: number, touched: Map<string, AttributeTarget[]>): Promise<Outcome> {
+  /** Parse and normalize: pure, no database, so the whole batch's facts are known before anything is written. */
+  private prepare(event: RawEventRow, attempts: number): Prepared {
     const normalizer = NORMALIZERS[event.source];
-    if (!normalizer) return { status: 'dropped', reason: `normalize: no normalizer for source '${event.source}'` };
+    if (!normalizer) return { event, attempts, outcome: { status: 'dropped', reason: `normalize: no normalizer for source '${event.source}'` } };
     let body: unknown = event.body;
     try {
       // Binary bodies (OTLP protobuf) and NDJSON (usage reports) are read by their own normalizer, which gets the bytes.
       if (event.contentType !== 'application/x-protobuf' && event.contentType !== 'application/x-ndjson') body = JSON.parse(event.body.toString('utf8'));
     } catch (e) {
-      return { status: 'failed', reason: `parse: body is not JSON (${(e as Error).message})` };
+      return { event, attempts, outcome: { status: 'failed', reason: `parse: body is not JSON (${(e as Error).message})` } };
     }
-    await runner.query('SAVEPOINT event');
     try {
       const result = normalizer(event, body);
-      if ('dropped' in result) {
-        await runner.query('RELEASE SAVEPOINT event');
-        return { status: 'dropped', reason: `normalize: ${result.dropped}` };
-      }
-      await projectFacts((t, p) => runner.query(t, p), { orgId: event.orgId, rawEventId: event.id, insightLabels: this.config.insightLabels, environmentRules: this.config.environmentRules, prices: this.config.prices }, result.facts);
-      await runner.query('RELEASE SAVEPOINT event');
-      const list = touched.get(event.orgId) ?? [];
-      list.push(...linkTargetsOf(result.facts));
-      touched.set(event.orgId, list);
-      return { status: 'processed' };
+      if ('dropped' in result) return { event, attempts, outcome: { status: 'dropped', reason: `normalize: ${result.dropped}` } };
+      return { event, attempts, facts: result.facts };
     } catch (error) {
-      await runner.query('ROLLBACK TO SAVEPOINT event');
-      if (error instanceof InvalidEventError) return { status: 'failed', reason: `normalize: ${error.message}` };
-      const reason = `project: ${(error as Error).message}`;
-      this.logger.warn({ msg: 'pipeline step failed', rawEventId: event.id, attempt: attempts + 1, reason });
-      return attempts + 1 >= MAX_ATTEMPTS || failsOnEveryAttempt(error) ? { status: 'failed', reason } : { status: 'retry', reason };
+      return { event, attempts, outcome: this.failure(event, attempts, error) };
     }
   }
 
-  private async record(runner: QueryRunner, event: RawEventRow, attempts: number, outcome: Outcome): Promise<void> {
-    if (outcome.status === 'retry') {
-      const delay = BACKOFF_SECONDS[Math.min(attempts, BACKOFF_SECONDS.length - 1)];
-      await runner.query(
-        `UPDATE raw_events SET attempts = attempts + 1, status_reason = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE org_id = $1 AND id = $2`,
-        [event.orgId, event.id, outcome.reason, delay],
-      );
-      return;
+  /** Projects every normalized event of the batch at once; false (and nothing written) if any statement failed. */
+  private async projectAll(runner: QueryRunner, prepared: Prepared[]): Promise<boolean> {
+    const events = prepared.filter((p) => p.facts).map((p) => ({ orgId: p.event.orgId, rawEventId: p.event.id, facts: p.facts! }));
+    if (events.length === 0) return true;
+    await runner.query('SAVEPOINT batch');
+    try {
+      await projectEvents((t, p) => runner.query(t, p), this.config, events);
+      await runner.query('RELEASE SAVEPOINT batch');
+      return true;
+    } catch (error) {
+      await runner.query('ROLLBACK TO SAVEPOINT batch');
+      this.logger.debug({ msg: 'set-based projection failed: projecting event by event', events: events.length, err: (error as Error).message });
+      return false;
     }
-    await runner.query(
-      `UPDATE raw_events SET status = $3, status_reason = $4, attempts = attempts + 1, processed_at = now(), next_attempt_at = NULL WHERE org_id = $1 AND id = $2`,
-      [event.orgId, event.id, outcome.status, outcome.status === 'processed' ? null : outcome.reason],
-    );
+  }
+
+  private async projectOne(runner: QueryRunner, event: RawEventRow, attempts: number, facts: Fact[], touched: Map<string, AttributeTarget[]>): Promise<Outcome> {
+    await runner.query('SAVEPOINT event');
+    try {
+      await projectFacts((t, p) => runner.query(t, p), this.projectionContext(event), facts);
+      await runner.query('RELEASE SAVEPOINT event');
+      addLinkTargets(touched, event.orgId, facts);
+      return { status: 'processed' };
+    } catch (error) {
+      await runner.query('ROLLBACK TO SAVEPOINT event');
+      return this.failure(event, attempts, error);
+    }
+  }
+
+  private projectionContext(event: RawEventRow) {
+    return { orgId: event.orgId, rawEventId: event.id, insightLabels: this.config.insightLabels, environmentRules: this.config.environmentRules, prices: this.config.prices };
+  }
+
+  /** Invalid content is quarantined at once; anything else is retried, unless it would fail the same way every time. */
+  private failure(event: RawEventRow, attempts: number, error: unknown): Outcome {
+    if (error instanceof InvalidEventError) return { status: 'failed', reason: `normalize: ${error.message}` };
+    const reason = `project: ${(error as Error).message}`;
+    this.logger.warn({ msg: 'pipeline step failed', rawEventId: event.id, attempt: attempts + 1, reason });
+    return attempts + 1 >= MAX_ATTEMPTS || failsOnEveryAttempt(error) ? { status: 'failed', reason } : { status: 'retry', reason };
+  }
+
+  /** Writes each event's outcome: one statement per ≤ 1,000 events (DESIGN §6). */
+  private async record(runner: QueryRunner, prepared: Prepared[], outcomes: Outcome[]): Promise<void> {
+    const rows = prepared.map(({ event, attempts }, i) => {
+      const outcome = outcomes[i];
+      const retry = outcome.status === 'retry';
+      return {
+        orgId: event.orgId,
+        id: event.id,
+        status: retry ? null : outcome.status,
+        reason: outcome.status === 'processed' ? null : storableReason(outcome.reason),
+        delay: retry ? BACKOFF_SECONDS[Math.min(attempts, BACKOFF_SECONDS.length - 1)] : null,
+      };
+    });
+    for (let i = 0; i < rows.length; i += RECORD_CHUNK_ROWS) {
+      const chunk = rows.slice(i, i + RECORD_CHUNK_ROWS);
+      // A retry stays pending with a later attempt time; any other outcome is final.
+      await runner.query(
+        `UPDATE raw_events r SET attempts = r.attempts + 1, status_reason = v.reason,
+           status = COALESCE(v.status, r.status),
+           processed_at = CASE WHEN v.status IS NULL THEN r.processed_at ELSE now() END,
+           next_attempt_at = CASE WHEN v.status IS NULL THEN now() + make_interval(secs => v.delay) END
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::int[]) AS v(org_id, id, status, reason, delay)
+         WHERE r.org_id = v.org_id AND r.id = v.id`,
+        [chunk.map((r) => r.orgId), chunk.map((r) => r.id), chunk.map((r) => r.status), chunk.map((r) => r.reason), chunk.map((r) => r.delay)],
+      );
+    }
   }
 }
 
 /**
+ * A reason as status_reason can hold it. PostgreSQL text refuses NUL, and a reason quoting a poison event's content
+ * can hold one: writing it failed the whole batch, on every retry, and blocked the queue for good (found by the fuzz
+ * of test/reliability). Also kept short: a reason may quote a huge value.
+ */
+export function storableReason(reason: string): string {
+  const clean = reason.replace(/\u0000/g, '\\u0000');
+  return clean.length > 2_000 ? `${clean.slice(0, 2_000)}…` : clean;
+}
+
+/**
  * SQLSTATEs that depend only on the values written, never on the moment: class 22 (data exception: a number out
- * of range, text that is not a number, a NUL byte in text...) and NOT NULL or CHECK violations. The same raw
+ * of range, text that is not a number, a NUL byte in text...), class 54 (program limit exceeded: a value too large
+ * for an index row, a value nested too deep; found by the fuzz of test/reliability) and NOT NULL or CHECK violations. The same raw
  * event fails the same way on every attempt, so it is quarantined at once instead of retried for minutes.
  * Everything else (deadlocks, serialization failures, a lost connection) may pass on a later attempt.
  */
@@ -166,7 +299,7 @@ function failsOnEveryAttempt(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('22') || code === '23502' || code === '23514';
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('22') || code.startsWith('54') || code === '23502' || code === '23514';
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
@@ -174,6 +307,18 @@ function failsOnEveryAttempt(error: unknown): boolean {
 
 function query(runner: QueryRunner) {
   return <T>(text: string, params: unknown[]) => runner.query(text, params) as Promise<T[]>;
+}
+
+function addLinkTargets(touched: Map<string, AttributeTarget[]>, orgId: string, facts: Fact[]): void {
+  const list = touched.get(orgId) ?? [];
+  list.push(...linkTargetsOf(facts));
+  touched.set(orgId, list);
+}
+
+function uniqueWorkItems(items: Array<{ source: string; key: string }>): Array<{ source: string; key: string }> {
+  const seen = new Map<string, { source: string; key: string }>();
+  for (const w of items) seen.set(`${w.source}\u0000${w.key}`, w);
+  return [...seen.values()];
 }
 
 function linkTargetsOf(facts: Fact[]): AttributeTarget[] {

@@ -13,6 +13,13 @@ describe('AppConfig.fromEnv', () => {
     expect(config.version).toBe('1.2.3');
   });
 
+  it('sizes pipeline batches: 500 growing to 5,000 by default; the maximum never below the base size', () => {
+    expect(AppConfig.fromEnv({}, '0')).toMatchObject({ pipelineBatchSize: 500, pipelineMaxBatchSize: 5_000 });
+    expect(AppConfig.fromEnv({ PIPELINE_BATCH_SIZE: '2000', PIPELINE_MAX_BATCH_SIZE: '20000' }, '0')).toMatchObject({ pipelineBatchSize: 2_000, pipelineMaxBatchSize: 20_000 });
+    expect(AppConfig.fromEnv({ PIPELINE_BATCH_SIZE: '800', PIPELINE_MAX_BATCH_SIZE: '100' }, '0')).toMatchObject({ pipelineBatchSize: 800, pipelineMaxBatchSize: 800 });
+    expect(() => AppConfig.fromEnv({ PIPELINE_BATCH_SIZE: '0' }, '0')).toThrow(/PIPELINE_BATCH_SIZE/);
+  });
+
   it('treats empty strings as unset', () => {
     const config = AppConfig.fromEnv({ DATABASE_URL: '', LOOPMETER_ADMIN_TOKEN: '' }, '0');
     expect(config.embedded).toBe(true);

@@ -72,6 +72,11 @@ export const SETTINGS = {
     'How deployment environment names map to kinds, e.g. `preview=^pr-|^review/;staging=^stg$;production=^prd$` (default: preview*, review/*, pr-* → preview; stag*, uat, qa → staging; prod*, live → production).',
   ),
   PIPELINE_WORKER: setting(z.enum(['on', 'off']).default('on'), 'Run the pipeline worker inside the server (off: run `npm run worker` separately).'),
+  PIPELINE_BATCH_SIZE: setting(z.coerce.number().int().min(1).max(50_000).default(500), 'Raw events the pipeline claims per batch (one transaction).'),
+  PIPELINE_MAX_BATCH_SIZE: setting(
+    z.coerce.number().int().min(1).max(50_000).default(5_000),
+    'While batches come back full (a deep queue), each next batch doubles, up to this many raw events (at least PIPELINE_BATCH_SIZE).',
+  ),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the JSON logs.'),
   WEB_DIST_DIR: setting(optionalString, 'Folder of the built web app (default: web/dist of this checkout).'),
   LOOPMETER_STORE_PROMPTS: setting(
@@ -178,6 +183,9 @@ export class AppConfig {
   readonly publicUrl: string;
   readonly insightLabels: ReadonlySet<string>;
   readonly pipelineWorker: boolean;
+  readonly pipelineBatchSize: number;
+  /** Batches grow up to this size while the queue is deep. */
+  readonly pipelineMaxBatchSize: number;
   readonly environmentRules: EnvironmentRules;
   readonly encryptionKey: Buffer | undefined;
   /** 0: no scheduled regression runs. */
@@ -209,6 +217,8 @@ export class AppConfig {
     this.publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
     this.insightLabels = new Set(raw.LOOPMETER_INSIGHT_LABELS.split(',').map((l) => l.trim().toLowerCase()).filter(Boolean));
     this.pipelineWorker = raw.PIPELINE_WORKER === 'on';
+    this.pipelineBatchSize = raw.PIPELINE_BATCH_SIZE;
+    this.pipelineMaxBatchSize = Math.max(raw.PIPELINE_MAX_BATCH_SIZE, raw.PIPELINE_BATCH_SIZE);
     this.environmentRules = raw.LOOPMETER_ENVIRONMENT_RULES ? parseEnvironmentRules(raw.LOOPMETER_ENVIRONMENT_RULES) : DEFAULT_ENVIRONMENT_RULES;
     this.encryptionKey = raw.LOOPMETER_ENCRYPTION_KEY ? Buffer.from(raw.LOOPMETER_ENCRYPTION_KEY, 'base64') : undefined;
     this.regressionsIntervalMinutes = raw.REGRESSIONS_INTERVAL_MINUTES;

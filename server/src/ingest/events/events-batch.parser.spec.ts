@@ -215,6 +215,9 @@ describe('parseEventsBatch', () => {
       ['occurredAt an epoch number', insight({ occurredAt: 1740821400 }), 'occurredAt: Invalid input: expected string, received number'],
       ['misspelled type', insight({ type: 'insight.capture' }), `unknown event type 'insight.capture'; expected one of ${everyType}`],
       ['non-string type', insight({ type: 7 }), `unknown event type 7; expected one of ${everyType}`],
+      ['object type', insight({ type: { a: 1 } }), `unknown event type (an object); expected one of ${everyType}`],
+      // Regression (test/reliability fuzz): PostgreSQL text cannot hold NUL; a key with one blocked pipeline batches.
+      ['NUL in a key', insight({ workItemKey: 'ABC-\u0000123' }), 'workItemKey: must not contain the NUL character'],
       ['missing type', insight({ type: undefined }), `type is required; expected one of ${everyType}`],
       ['unknown field', insight({ titel: 'typo' }), 'titel: unknown field'],
       ['missing required field', insight({ title: undefined }), 'title: required'],
@@ -243,6 +246,13 @@ describe('parseEventsBatch', () => {
     ])('%s', (_case, event, reason) => {
       const id = (event as { id?: unknown }).id;
       expect(rejectionOf(event)).toEqual({ index: 0, ...(typeof id === 'string' && id !== '' ? { id } : {}), reason });
+    });
+
+    it('rejects a deeply nested type without serializing it (regression: the fuzz of test/reliability got a 500 from a stack overflow)', () => {
+      const line = JSON.stringify(insight({ type: 'NESTED' })).replace('"NESTED"', '['.repeat(100_000) + ']'.repeat(100_000));
+      const batch = parseEventsBatch(Buffer.from(line), 'application/x-ndjson');
+      expect(batch.events).toEqual([]);
+      expect(batch.rejected.map((r) => r.reason)).toEqual([`unknown event type (an array); expected one of ${everyType}`]);
     });
 
     it('lists every problem of one event, unknown fields one by one', () => {

@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
-import { DatabaseUnavailableException } from '../../core/errors/app.exception';
+import { AppException, DatabaseUnavailableException } from '../../core/errors/app.exception';
 import { isDatabaseDown } from '../../core/errors/error-response';
 import { INSERT_RAW_EVENTS_SQL } from './insert-raw-events.sql';
 import type { RawEventInput, RawWriteOutcome } from './raw-event';
@@ -100,7 +100,7 @@ export class RawEventWriter {
       // opposite orders can deadlock, and the batch written again finds them stored.
       if (isConflict(error) && attempt < CONFLICT_RETRIES) return this.writeBatch(batch, attempt + 1);
       if (isDatabaseDown(error) || batch.length === 1) {
-        const failure = isDatabaseDown(error) ? new DatabaseUnavailableException() : error;
+        const failure = isDatabaseDown(error) ? new DatabaseUnavailableException() : (unstorable(error) ?? error);
         for (const waiting of batch) waiting.reject(failure);
         return;
       }
@@ -149,6 +149,23 @@ function isConflict(error: unknown): boolean {
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * A request whose own content PostgreSQL refuses (SQLSTATE class 22: a NUL character in text, `\u0000` in jsonb...)
+ * is the sender's problem, the same on every retry: 400, not 500 (found by the fuzz of test/reliability).
+ */
+function unstorable(error: unknown): AppException | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      if (!code.startsWith('22')) return undefined;
+      return new AppException(HttpStatus.BAD_REQUEST, 'unstorable_content', `The delivery holds content the database cannot store (${(e as Error).message}); nothing was stored.`);
+    }
+    e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function dedupeKey(orgId: string, source: string, sourceKey: string, deliveryKey: string): string {

@@ -105,18 +105,28 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
   }
 }
 
-/** `r.team` and `r.day` of rollup rows inside one of the key ranges. */
-function keyRangeCondition(params: Params, keys: readonly KeyRange[]): string {
-  return `EXISTS (SELECT 1 FROM unnest(${params.add(keys.map((k) => k.team))}::text[], ${params.add(keys.map((k) => k.start))}::timestamptz[], ${params.add(keys.map((k) => k.end))}::timestamptz[]) AS k(team, start_at, end_at)
-            WHERE (k.team IS NULL OR r.team = k.team) AND r.day >= k.start_at AND r.day < k.end_at)`;
+/**
+ * Rows `r` of (org, slice, grain) with `r.team` and `r.day` inside one of the key ranges. Each range drives an
+ * index range scan of the primary key (LATERAL … OFFSET 0: the ranges stay the outer side whatever the planner
+ * estimates, even on tables never analyzed), and the rows found are matched by their physical ids (a TID scan,
+ * so no other condition on `r`), so the cost follows the keys of the batch, not the size of the rollup table.
+ * (An EXISTS per row compared every row of the slice with every range: seconds per batch on a large org.)
+ */
+function keyRangeCondition(params: Params, table: RollupTable, org: string, slice: string, grain: string, keys: readonly KeyRange[]): string {
+  return `r.ctid = ANY (ARRAY(
+      SELECT x.ctid
+      FROM unnest(${params.add(keys.map((k) => k.team))}::text[], ${params.add(keys.map((k) => k.start))}::timestamptz[], ${params.add(keys.map((k) => k.end))}::timestamptz[]) AS k(team, start_at, end_at)
+      CROSS JOIN LATERAL (
+        SELECT x.ctid FROM ${table.table} x
+        WHERE x.org_id = ${org} AND x.slice = ${slice} AND x.grain = ${grain} AND x.day >= k.start_at AND x.day < k.end_at AND (k.team IS NULL OR x.team = k.team)
+        OFFSET 0
+      ) x))`;
 }
 
 async function deleteRows(sql: RollupSql, orgId: string, table: RollupTable, slice: Slice, grain: Grain, keys: readonly KeyRange[]): Promise<void> {
   const params = new Params();
-  await sql(
-    `DELETE FROM ${table.table} r WHERE r.org_id = ${params.add(orgId)} AND r.slice = ${params.add(slice)} AND r.grain = ${params.add(grain)} AND ${keyRangeCondition(params, keys)}`,
-    params.values,
-  );
+  const [org, s, g] = [params.add(orgId), params.add(slice), params.add(grain)];
+  await sql(`DELETE FROM ${table.table} r WHERE ${keyRangeCondition(params, table, org, s, g, keys)}`, params.values);
 }
 
 async function mergeRows(
@@ -130,7 +140,8 @@ async function mergeRows(
 ): Promise<void> {
   const params = new Params();
   const org = params.add(orgId);
-  const source = `SELECT r.* FROM ${table.table} r WHERE r.org_id = ${org} AND r.slice = ${params.add(from.slice)} AND r.grain = ${params.add(from.grain)} AND ${keyRangeCondition(params, keys)}`;
+  const [s, g] = [params.add(from.slice), params.add(from.grain)];
+  const source = `SELECT r.* FROM ${table.table} r WHERE ${keyRangeCondition(params, table, org, s, g, keys)}`;
   const day = to.grain === 'day' ? 's.day' : `(date_trunc('${to.grain}', s.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
   await sql(mergeSql(table, org, to, source, { day, team: keep.keepTeam ? 's.team' : "''", repo: keep.keepRepo ? 's.repo' : "''" }), params.values);
 }

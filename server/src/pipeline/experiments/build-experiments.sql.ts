@@ -15,11 +15,16 @@
  *   linked PR closed unmerged.
  * Everything is a pure function of the domain rows, so processing order cannot change an experiment; its id
  * is derived from the insight's key (an MD5 shaped as an RFC 4122 name-based UUID).
+ *
+ * $3/$4 (work item sources and keys, or NULL for all) limit the build to those insights: the pipeline passes
+ * the ones its batch touched (`touched-insights.ts`). The link joins compare keys with the same expressions as
+ * the `*_target_key_idx` indexes, so a limited build reads only the rows of its insights.
  */
 export const BUILD_EXPERIMENTS_SQL = `
 WITH insights AS (
   SELECT org_id, source, key, title, COALESCE(team, project_key) AS team, created_at
   FROM work_items WHERE org_id = $1 AND is_insight
+   AND ($3::text[] IS NULL OR (source, key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
 ),
 link_rows AS (
   SELECT l.* FROM links l JOIN insights i ON i.org_id = l.org_id AND i.source = l.work_item_source AND i.key = l.work_item_key
@@ -30,7 +35,7 @@ direct_branches AS (
 ),
 linked_prs AS (
   SELECT l.work_item_source AS ws, l.work_item_key AS wk, p.*
-  FROM link_rows l JOIN pull_requests p ON p.org_id = l.org_id AND l.target_type = 'pull_request' AND l.target_key = p.source || ':' || p.repo || '#' || p.number
+  FROM link_rows l JOIN pull_requests p ON p.org_id = l.org_id AND l.target_type = 'pull_request' AND l.target_key = p.source || ':' || p.repo || '#' || p.number::text
   UNION
   SELECT b.ws, b.wk, p.*
   FROM direct_branches b JOIN pull_requests p ON p.org_id = b.org_id AND p.source = b.source AND p.repo = b.repo AND p.head_ref = b.name
@@ -63,17 +68,28 @@ work_start AS (
 first_pr AS (
   SELECT DISTINCT ON (ws, wk) ws, wk, source, repo, number, opened_at FROM linked_prs ORDER BY ws, wk, opened_at, repo, number
 ),
+linked_shas AS (
+  SELECT ws, wk, org_id, head_sha AS sha, head_ref AS ref, repo FROM linked_prs
+  UNION SELECT ws, wk, org_id, sha, NULL, repo FROM linked_commits
+  UNION SELECT ws, wk, org_id, head_sha, name, repo FROM linked_branches
+),
+-- Each OR of the matches is its own arm, so each is an equality join (an OR joins every pair and filters);
+-- a candidate found by two arms is found twice, which the earliest-first pick below does not mind.
 evidence_candidates AS (
   SELECT x.ws, x.wk, d.succeeded_at AS at, 'preview_deployment' AS kind
-  FROM (SELECT ws, wk, org_id, head_sha AS sha, head_ref AS ref, repo FROM linked_prs
-        UNION SELECT ws, wk, org_id, sha, NULL, repo FROM linked_commits
-        UNION SELECT ws, wk, org_id, head_sha, name, repo FROM linked_branches) x
-  JOIN deployments d ON d.org_id = x.org_id AND d.environment_kind = 'preview' AND d.succeeded_at IS NOT NULL
-   AND (d.sha = x.sha OR (d.sha IS NULL AND d.ref = x.ref))
+  FROM linked_shas x JOIN deployments d ON d.org_id = x.org_id AND d.sha = x.sha
+  WHERE d.environment_kind = 'preview' AND d.succeeded_at IS NOT NULL
+  UNION ALL
+  SELECT x.ws, x.wk, d.succeeded_at, 'preview_deployment'
+  FROM linked_shas x JOIN deployments d ON d.org_id = x.org_id AND d.sha IS NULL AND d.ref = x.ref
+  WHERE d.environment_kind = 'preview' AND d.succeeded_at IS NOT NULL
   UNION ALL
   SELECT p.ws, p.wk, c.completed_at, 'ci_success'
-  FROM linked_prs p JOIN ci_runs c ON c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo
-   AND (c.head_sha = p.head_sha OR p.number = ANY(c.pr_numbers))
+  FROM linked_prs p JOIN ci_runs c ON c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND c.head_sha = p.head_sha
+  WHERE c.status = 'completed' AND c.conclusion = 'success' AND c.completed_at IS NOT NULL
+  UNION ALL
+  SELECT p.ws, p.wk, c.completed_at, 'ci_success'
+  FROM linked_prs p JOIN ci_runs c ON c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND p.number = ANY(c.pr_numbers)
   WHERE c.status = 'completed' AND c.conclusion = 'success' AND c.completed_at IS NOT NULL
   UNION ALL
   SELECT i.source, i.key, s.at, 'event:' || COALESCE(s.kind, 'other')
@@ -108,7 +124,9 @@ built AS (
   LEFT JOIN pr_decision pd ON pd.ws = i.source AND pd.wk = i.key
 ),
 removed AS (
-  DELETE FROM experiments e WHERE e.org_id = $1 AND NOT EXISTS (SELECT 1 FROM built b WHERE b.id = e.id) RETURNING 1
+  DELETE FROM experiments e WHERE e.org_id = $1
+   AND ($3::text[] IS NULL OR (e.work_item_source, e.work_item_key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
+   AND NOT EXISTS (SELECT 1 FROM built b WHERE b.id = e.id) RETURNING 1
 )
 INSERT INTO experiments AS e (org_id, id, work_item_source, work_item_key, title, team, insight_at, work_started_at, work_started_kind, pr_source, pr_repo,
                               pr_number, pr_opened_at, evidence_at, evidence_kind, decision, decided_at)
@@ -135,3 +153,16 @@ export const DEFAULT_EVIDENCE_KINDS = [
   'event:preview_live',
   'event:other',
 ];
+
+/** The insights to build: every one of the org, or those named (work item source and key). */
+export type ExperimentScope = 'all' | ReadonlyArray<{ source: string; key: string }>;
+
+/** Builds the experiments of the scope (see BUILD_EXPERIMENTS_SQL). An empty scope builds nothing. */
+export async function buildExperiments(sql: (text: string, params: unknown[]) => Promise<unknown>, orgId: string, scope: ExperimentScope, evidenceKinds: readonly string[] = DEFAULT_EVIDENCE_KINDS): Promise<void> {
+  if (scope === 'all') {
+    await sql(BUILD_EXPERIMENTS_SQL, [orgId, evidenceKinds, null, null]);
+    return;
+  }
+  if (scope.length === 0) return;
+  await sql(BUILD_EXPERIMENTS_SQL, [orgId, evidenceKinds, scope.map((w) => w.source), scope.map((w) => w.key)]);
+}

@@ -55,21 +55,40 @@ interface TextSource {
  */
 export async function relink(query: Query, sql: Sql, orgId: string, targets: LinkTarget[] | 'all', known: KnownKeys): Promise<number> {
   const sources = await loadTexts(query, orgId, targets);
-  let written = 0;
-  for (const target of sources) {
-    await sql(`DELETE FROM links WHERE org_id = $1 AND target_type = $2 AND target_key = $3`, [orgId, target.type, target.key]);
-    for (const ref of referencesOf(target, known)) {
-      await sql(
-        `INSERT INTO links (org_id, work_item_source, work_item_key, target_type, target_key, found_in, match, confidence, closing, raw_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (org_id, work_item_source, work_item_key, target_type, target_key, found_in) DO NOTHING`,
-        [orgId, ref.system, ref.key, target.type, target.key, ref.foundIn, ref.match, ref.confidence, ref.closing, target.rawEventId],
-      );
-      written++;
-    }
+  const rows = sources.flatMap((target) => referencesOf(target, known).map((ref) => ({ target, ref })));
+  // Set-based, ≤ 1,000 rows per statement (DESIGN §6): every old link of the targets goes, then their links now.
+  for (let i = 0; i < sources.length; i += CHUNK_ROWS) {
+    const chunk = sources.slice(i, i + CHUNK_ROWS);
+    await sql(`DELETE FROM links l USING unnest($2::text[], $3::text[]) AS t(type, key) WHERE l.org_id = $1 AND l.target_type = t.type AND l.target_key = t.key`, [
+      orgId,
+      chunk.map((t) => t.type),
+      chunk.map((t) => t.key),
+    ]);
   }
-  return written;
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const chunk = rows.slice(i, i + CHUNK_ROWS);
+    await sql(
+      `INSERT INTO links (org_id, work_item_source, work_item_key, target_type, target_key, found_in, match, confidence, closing, raw_event_id)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::real[], $9::bool[], $10::bigint[])
+       ON CONFLICT (org_id, work_item_source, work_item_key, target_type, target_key, found_in) DO NOTHING`,
+      [
+        orgId,
+        chunk.map((r) => r.ref.system),
+        chunk.map((r) => r.ref.key),
+        chunk.map((r) => r.target.type),
+        chunk.map((r) => r.target.key),
+        chunk.map((r) => r.ref.foundIn),
+        chunk.map((r) => r.ref.match),
+        chunk.map((r) => r.ref.confidence),
+        chunk.map((r) => r.ref.closing),
+        chunk.map((r) => r.target.rawEventId),
+      ],
+    );
+  }
+  return rows.length;
 }
+
+const CHUNK_ROWS = 1_000;
 
 function referencesOf(target: TextSource, known: KnownKeys): WorkItemReference[] {
   const host = target.source === 'gitlab' ? 'gitlab' : 'github';
@@ -87,7 +106,7 @@ async function loadTexts(query: Query, orgId: string, targets: LinkTarget[] | 'a
   const prKeys = keysOf('pull_request');
   if (prKeys === null || prKeys.length > 0) {
     const rows = await query<{ source: string; repo: string; number: number; head_ref: string; title: string; body: string; raw_event_id: string }>(
-      `SELECT source, repo, number, head_ref, title, body, raw_event_id FROM pull_requests WHERE org_id = $1 ${filter(prKeys, `source || ':' || repo || '#' || number`)}`,
+      `SELECT source, repo, number, head_ref, title, body, raw_event_id FROM pull_requests WHERE org_id = $1 ${filter(prKeys, `source || ':' || repo || '#' || number::text`)}`,
       params(prKeys),
     );
     for (const r of rows) {

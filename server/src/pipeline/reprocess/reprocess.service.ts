@@ -59,6 +59,9 @@ export class ReprocessService {
       done = Math.min(n, total);
       options.onProgress?.({ done, total });
     } });
+    // The batches built only the experiments they touched; one full build at the end makes a reprocess also the
+    // way to rebuild every experiment of the org (it changes nothing when the batches missed nothing).
+    await this.pipeline.rebuildExperiments(orgId);
     return { done: total, total };
   }
 }

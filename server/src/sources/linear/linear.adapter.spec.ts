@@ -87,6 +87,14 @@ describe('linearAdapter', () => {
     ).toMatchObject({ code: 'missing_signature' });
   });
 
+  it('refuses a webhookTimestamp beyond the Date range as stale, without throwing (regression: the fuzz of test/reliability got a 500)', () => {
+    for (const huge of ['9007199254740993', '1e308', '-1e300']) {
+      const body = Buffer.from(`{"type":"Issue","action":"create","webhookTimestamp":${huge}}`);
+      const req = linearDelivery(body);
+      expect(linearAdapter.verify(req, [SECRET], options(CREATE_SENT_AT))).toMatchObject({ ok: false, code: 'stale_timestamp' });
+    }
+  });
+
   it('refuses a webhookTimestamp more than 60 s old or ahead, and accepts one exactly 60 s old', () => {
     const req = linearDelivery(fixture('issue-create.json'));
     expect(linearAdapter.verify(req, [SECRET], options(CREATE_SENT_AT + 61_000))).toEqual({

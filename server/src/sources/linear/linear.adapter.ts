@@ -44,7 +44,7 @@ export const linearAdapter: WebhookSourceAdapter = {
     if (Math.abs(options.now.getTime() - timestamp) > LINEAR_TIMESTAMP_TOLERANCE_MS) {
       return rejected(
         'stale_timestamp',
-        `webhookTimestamp ${new Date(timestamp).toISOString()} is more than 60 seconds away from this server's clock (${options.now.toISOString()}): an old delivery was replayed, or this server's clock is not in sync`,
+        `webhookTimestamp ${describeTimestamp(timestamp)} is more than 60 seconds away from this server's clock (${options.now.toISOString()}): an old delivery was replayed, or this server's clock is not in sync`,
       );
     }
     return VERIFIED;
@@ -60,6 +60,11 @@ export const linearAdapter: WebhookSourceAdapter = {
     };
   },
 };
+
+/** As a date when it is one; beyond the Date range (±8.64e15 ms) toISOString throws, which once answered 500 (test/reliability fuzz). */
+function describeTimestamp(timestamp: number): string {
+  return Math.abs(timestamp) <= 8.64e15 ? new Date(timestamp).toISOString() : String(timestamp);
+}
 
 /** Read only after the signature matched, so the body parsed here is Linear's. */
 function webhookTimestamp(rawBody: Buffer): number | undefined {
