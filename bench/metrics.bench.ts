@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { generateEvents, writeRawEvents } from './generator';
+import { ORG, percentile, ROOT, startServer, type ServerProcess } from './server-process';
 
 /**
  * The metrics benchmark (issue 6 speed, issue 9): load N raw events with the generator (bulk), process them with
@@ -14,8 +13,6 @@ import { generateEvents, writeRawEvents } from './generator';
  * throughput and the server's peak RSS. Runs on a database of its own on the PostgreSQL at --admin-url, dropped
  * at the end. Usage: npm run bench -- [--events 200000] [--requests 20 (0: pipeline only)] [--pipeline-minutes 30] [--admin-url postgres://…]
  */
-const ROOT = join(__dirname, '..', '..');
-const ORG = '00000000-0000-0000-0000-000000000001';
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 
 interface Shape {
@@ -33,69 +30,9 @@ const SHAPES: Shape[] = [
   ]),
 ];
 
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = q * (sorted.length - 1);
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.ceil(h)] ?? sorted[lo]) - sorted[lo]);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  peakRssMb(): number;
-  stop(): Promise<void>;
-}
-
-async function startServer(databaseUrl: string, worker: boolean): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'server/dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', PORT: String(port), LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: worker ? 'on' : 'off', LOG_LEVEL: 'warn', DATA_DIR: join(ROOT, 'bench/results/data') },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  let peak = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    } catch {
-      /* exited */
-    }
-  };
-  const timer = setInterval(sample, 1_000);
-  for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    child,
-    url,
-    peakRssMb: () => {
-      sample();
-      return Math.round(peak);
-    },
-    async stop() {
-      sample();
-      clearInterval(timer);
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+/** The built server on the bench's database, with its pipeline worker on or off. */
+function startBenchServer(databaseUrl: string, worker: boolean): Promise<ServerProcess> {
+  return startServer({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '4', LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: worker ? 'on' : 'off', DATA_DIR: join(ROOT, 'bench/results/data') });
 }
 
 async function timed(url: string): Promise<{ ms: number; computedFrom: string }> {
@@ -128,10 +65,10 @@ async function main(): Promise<void> {
   dbUrl.pathname = `/${dbName}`;
   const result: Record<string, unknown> = { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), events, database: 'PostgreSQL (own database)', startedAt: new Date().toISOString() };
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
-  let server: Server | undefined;
+  let server: ServerProcess | undefined;
   try {
     // 1. Migrate (the server does it at start), then bulk-load the raw store with the server's worker off.
-    server = await startServer(dbUrl.toString(), false);
+    server = await startBenchServer(dbUrl.toString(), false);
     await server.stop();
     const db = new Client({ connectionString: dbUrl.toString() });
     await db.connect();
@@ -146,7 +83,7 @@ async function main(): Promise<void> {
     log(`loaded ${written} raw events in ${loadSeconds.toFixed(1)} s`);
 
     // 2. The pipeline: the server's worker processes the raw store; raw events normalized and projected per second.
-    server = await startServer(dbUrl.toString(), true);
+    server = await startBenchServer(dbUrl.toString(), true);
     started = Date.now();
     const deadline = started + Number(values['pipeline-minutes']) * 60_000;
     let pending = written;
