@@ -88,6 +88,26 @@ export type OtlpEncoding = 'json' | 'protobuf';
 /** The whole body cannot be read: nothing of it is stored. */
 export class OtlpDecodeError extends Error {}
 
+/**
+ * OTLP JSON is shallow (request → resource → scope → record → attribute → value, plus nested arrays and key-value
+ * lists). Anything much deeper is refused before it is walked: every reader of the body (this one, the privacy
+ * strip, the normalizer) recurses into values, and a few thousand levels overflow the stack (found by the fuzz
+ * of test/reliability, docs/reliability.md O4).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (measured without recursion). */
+export function jsonDepthOver(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const MAX_PROBLEMS = 5;
 
 export const OTLP_CONTENT_TYPES: Readonly<Record<string, OtlpEncoding>> = {
@@ -117,6 +137,8 @@ export function readOtlpRequest<S extends OtlpSignal>(signal: S, encoding: OtlpE
       } catch (e) {
         throw new OtlpDecodeError(`The body is not valid JSON (${(e as Error).message}).`);
       }
+      const depth = jsonDepthOver(plain, MAX_JSON_DEPTH);
+      if (depth) throw new OtlpDecodeError(`The body nests JSON deeper than ${MAX_JSON_DEPTH} levels; OTLP needs about 12 (values inside key-value lists and arrays add a few).`);
     }
   }
   const ids: IdEncoding = encoding === 'protobuf' ? 'base64' : 'hex';
