@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { buildOrg, generateEvents } from './generator';
 import { deploymentStatusPayload, personActor } from './generator/payloads';
-import { freePort, median, ORG, percentile, ROOT, rssSampler, startServer, type ServerProcess } from './server-process';
+import { createBenchDatabase, freePort, median, ORG, percentile, ROOT, rssSampler, startServer, type ServerProcess } from './server-process';
 
 /**
  * The ingest benchmark (issue 9), each figure a ratio against a baseline measured in the same run, interleaved:
@@ -265,12 +265,8 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const rounds = Number(values.rounds);
   const events = Number(values.events);
-  const dbName = `lm_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: values['admin-url'] });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(values['admin-url']!);
-  dbUrl.pathname = `/${dbName}`;
+  const bench = await createBenchDatabase(values['admin-url']!);
+  const { admin, name: dbName, url: dbUrl } = bench;
   const result: Record<string, unknown> = {
     command: `npm run bench:ingest -- ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt: new Date().toISOString(),
@@ -392,9 +388,8 @@ async function main(): Promise<void> {
   } finally {
     baseline?.kill('SIGTERM');
     await server?.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}_fresh WITH (FORCE)`);
-    await admin.end();
+    await bench.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   result.finishedAt = new Date().toISOString();

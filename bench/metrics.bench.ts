@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { generateEvents, writeRawEvents } from './generator';
-import { ORG, percentile, ROOT, startServer, type ServerProcess } from './server-process';
+import { createBenchDatabase, ORG, percentile, ROOT, startServer, type ServerProcess } from './server-process';
 
 /**
  * The metrics benchmark (issue 6 speed, issue 9): load N raw events with the generator (bulk), process them with
@@ -57,12 +57,8 @@ async function main(): Promise<void> {
   });
   const events = Number(values.events);
   const requests = Number(values.requests);
-  const dbName = `lm_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: values['admin-url'] });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(values['admin-url']!);
-  dbUrl.pathname = `/${dbName}`;
+  const bench = await createBenchDatabase(values['admin-url']!);
+  const { admin, name: dbName, url: dbUrl } = bench;
   const result: Record<string, unknown> = { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), events, database: 'PostgreSQL (own database)', startedAt: new Date().toISOString() };
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
   let server: ServerProcess | undefined;
@@ -131,8 +127,8 @@ async function main(): Promise<void> {
     result.benchPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   } finally {
     await server?.stop();
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    if (!values.keep) await bench.drop();
+    else await admin.end();
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `metrics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

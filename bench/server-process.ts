@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 
 /** The repository root, from bench/dist. */
 export const ROOT = join(__dirname, '..', '..');
@@ -92,4 +94,23 @@ export function percentile(sorted: number[], q: number): number {
 
 export function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** A database of the bench's own on the PostgreSQL at `adminUrl` (`lm_bench_<random>`), and how to drop it. */
+export async function createBenchDatabase(adminUrl: string): Promise<{ admin: Client; name: string; url: URL; drop(): Promise<void> }> {
+  const name = `lm_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    admin,
+    name,
+    url,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }
