@@ -140,6 +140,51 @@ describe('team scoping: each role sees its teams, per-person numbers only for ad
     }
   });
 
+  it('shows per-person usage facts to admins, leads of the person’s team (teams file or the vendor’s teams) and the person', async () => {
+    // The teams file again, now giving max his GitHub login (Copilot reports users by login, in any case).
+    const yaml = `teams:
+  - key: payments
+    members:
+      - { email: lena@example.com, role: lead }
+      - { email: max@example.com, github: max-gh }
+  - key: search
+    members:
+      - { email: sam@example.com, role: lead }
+      - { email: max@example.com }
+`;
+    expect((await t.request('POST', '/api/teams/import', { token: TEST_ADMIN_TOKEN, body: { yaml } })).status).toBe(200);
+    const db = t.app.get(DataSource);
+    const day = '2025-04-01';
+    const facts: Array<[string, string]> = [
+      ['claude-code', 'lena@example.com'],
+      ['claude-code', 'max@example.com'],
+      ['claude-code', 'sam@example.com'],
+      ['copilot', 'Max-GH'],
+      // zoe is in no teams file, but Copilot's user-teams report puts her in payments that day; ghost is in no team.
+      ['copilot', 'zoe'],
+      ['copilot', 'ghost'],
+    ];
+    for (const [vendor, key] of facts) {
+      await db.query(`INSERT INTO agent_usage_daily (org_id, vendor, day, scope, scope_key, metric, value) VALUES ($1, $2, $3, 'user', $4, 'sessions', 1)`, [DEFAULT_ORG_ID, vendor, day, key]);
+    }
+    await db.query(`INSERT INTO agent_usage_team_members (org_id, vendor, day, team_key, user_key, raw_event_id) VALUES ($1, 'copilot', $2, 'payments', 'zoe', 1)`, [DEFAULT_ORG_ID, day]);
+    const people = async (options: { headers: Record<string, string> } | { token: string }) => {
+      const res = await t.request<{ items: Array<{ scopeKey: string }> }>('GET', `/api/agent-usage?scope=user&from=${day}&to=${day}`, options);
+      expect(res.status).toBe(200);
+      return res.body.items.map((r) => r.scopeKey).sort();
+    };
+    expect(await people(as('root'))).toEqual(['Max-GH', 'ghost', 'lena@example.com', 'max@example.com', 'sam@example.com', 'zoe']);
+    // Leads: the people of the teams they lead, by email, by the GitHub login the teams file gives, or by the vendor's team.
+    expect(await people(as('lena'))).toEqual(['Max-GH', 'lena@example.com', 'max@example.com', 'zoe']);
+    expect(await people(as('sam'))).toEqual(['Max-GH', 'max@example.com', 'sam@example.com']);
+    // A member sees their own numbers only, under each of their accounts; an executive sees no person.
+    expect(await people(as('max'))).toEqual(['Max-GH', 'max@example.com']);
+    expect(await people(as('ella'))).toEqual([]);
+    const tokenOf = async (role: string, team: string) => (await t.request<{ token: string }>('POST', '/api/tokens', { token: TEST_ADMIN_TOKEN, body: { name: `${role} ${team} usage`, scope: 'read', role, team } })).body.token;
+    expect(await people({ token: await tokenOf('lead', 'payments') })).toEqual(['Max-GH', 'lena@example.com', 'max@example.com', 'zoe']);
+    expect(await people({ token: await tokenOf('member', 'payments') })).toEqual([]);
+  });
+
   it('lists only the caller’s teams, and scopes read tokens bound to a team', async () => {
     const teams = async (headers: Record<string, string>) => (await t.request<TeamList>('GET', '/api/teams', { headers })).body.items.map((x) => x.key);
     expect(await teams({ cookie: cookies.lena })).toEqual(['payments']);
