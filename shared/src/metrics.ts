@@ -87,7 +87,9 @@ export type MetricResponse = z.infer<typeof metricResponseSchema>;
 /** `POST /api/rollups/rebuild`: every rollup row of the org recomputed from the domain tables. */
 export const rollupsRebuildReportSchema = z
   .object({
-    keys: z.object({ experiments: z.number().int(), deployments: z.number().int() }).describe('(team, day) keys recomputed, per source.'),
+    keys: z
+      .object({ experiments: z.number().int(), deployments: z.number().int(), prs: z.number().int() })
+      .describe('(team, day) keys recomputed, per source: experiments, production deployments, merged pull requests.'),
     rows: z.number().int().describe('Rollup rows now stored for the org (every slice and grain).'),
     tookMs: z.number().int(),
   })

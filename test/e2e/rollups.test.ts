@@ -3,6 +3,7 @@ import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse }
 import { generateEvents, writeRawEvents } from '../../bench/generator';
 import { allowedError } from '../../server/src/metrics/rollups/histogram';
 import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
+import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
 import { PipelineService } from '../../server/src/pipeline/pipeline.service';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app';
 
@@ -22,6 +23,7 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
   { metric: 'insight-to-evidence', counts: [], percentiles: ['p50', 'p75', 'p90', 'waitP50', 'buildP50', 'verifyP50', 'decideP50'], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'decision-mix', counts: ['promoted', 'rejected', 'refined', 'open'], percentiles: ['timeToRejectP50'], ratios: ['promotedShare'], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'dora', counts: ['deployments', 'failedDeployments'], percentiles: ['leadTimeP50', 'recoveryP50'], ratios: ['changeFailureRate'], groupBys: ['', 'repo'], teamFilter: false },
+  { metric: 'pr-cycle', counts: ['merged'], percentiles: ['cycleP50', 'cycleP90', 'codingP50', 'pickupP50', 'reviewP50'], ratios: [], groupBys: ['', 'repo'], teamFilter: false },
 ];
 
 describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
@@ -121,5 +123,46 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     await sql(`UPDATE experiments SET team = team WHERE org_id = $1 AND id IN (SELECT id FROM experiments ORDER BY id LIMIT 1)`, [ORG]);
     expect((await metric('experiment-throughput', ALIGNED)).computedFrom).toBe('domain');
     expect((await metric('dora', ALIGNED)).computedFrom).toBe('rollups');
+    expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('rollups');
+  });
+
+  it('recomputes a merged PR’s day when a commit of its branch or a review arrives after it', async () => {
+    const [pr] = await sql<{ source: string; repo: string; number: number; head_ref: string; opened_at: Date }>(
+      `SELECT source, repo, number, head_ref, opened_at FROM pull_requests WHERE org_id = $1 AND merged_at >= '2025-12-01' AND NOT author_is_bot ORDER BY merged_at, repo, number LIMIT 1`,
+      [ORG],
+    );
+    await t.app.get(RollupsService).refresh(ORG);
+    const before = await rollupRows();
+    // A commit on its branch long before it opened, and a review a minute after it opened.
+    await sql(
+      `INSERT INTO commits (org_id, source, repo, sha, message, branch, authored_at, author_id, raw_event_id) VALUES ($1, $2, $3, 'feedfacefeedfacefeedfacefeedfacefeedface', 'late commit', $4, $5, 'late-author', 1)`,
+      [ORG, pr.source, pr.repo, pr.head_ref, new Date(pr.opened_at.getTime() - 5_000 * 3_600_000)],
+    );
+    await sql(`INSERT INTO reviews (org_id, source, repo, pr_number, review_id, reviewer_id, state, submitted_at, raw_event_id) VALUES ($1, $2, $3, $4, 'late-review', 'late-reviewer', 'approved', $5, 1)`, [
+      ORG,
+      pr.source,
+      pr.repo,
+      pr.number,
+      new Date(pr.opened_at.getTime() + 60_000),
+    ]);
+    expect(await sql(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).toEqual([{ rollup: 'prs' }]);
+    expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('domain');
+    await t.app.get(RollupsService).refresh(ORG);
+    const fast = await metric('pr-cycle', `${ALIGNED}&interval=week`);
+    const exact = await metric('pr-cycle', `${ALIGNED}&interval=week&compute=exact`);
+    expect(fast.computedFrom).toBe('rollups');
+    // The PR's day, week and month rows, of its repo and of the org: nothing else.
+    const after = await rollupRows();
+    const changed = after.filter((row) => !before.includes(row));
+    expect(changed.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_pull_requests'));
+    expect(after.length).toBe(before.length);
+    for (const [i, row] of fast.rows.entries()) {
+      expect(row.values.merged).toBe(exact.rows[i].values.merged);
+      for (const key of ['cycleP50', 'cycleP90', 'codingP50', 'pickupP50', 'reviewP50']) {
+        const x = exact.rows[i].values[key];
+        if (x === null) expect(row.values[key]).toBeNull();
+        else expect(Math.abs((row.values[key] ?? NaN) - x)).toBeLessThanOrEqual(allowedError(x) + 1e-4);
+      }
+    }
   });
 });

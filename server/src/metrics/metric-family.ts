@@ -1,4 +1,5 @@
 import type { MetricGroupBy, MetricId, MetricInterval, MetricResponse } from '@loopmeter/shared';
+import type { RollupSource } from './rollups/rollup-tables';
 
 /** What a metric family needs to build its SQL for one period. */
 export interface MetricPlan {
@@ -44,7 +45,7 @@ export interface MetricFamily {
    */
   fromRollups?(plan: MetricPlan): SqlQuery | null;
   /** The rollups `fromRollups` reads: while any of their keys awaits a refresh, `sql` answers instead. */
-  rollupSources?: ReadonlyArray<'experiments' | 'deployments'>;
+  rollupSources?: readonly RollupSource[];
 }
 
 /** Builds `$n` placeholders while collecting their values, so filter fragments compose. */

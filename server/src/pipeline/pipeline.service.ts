@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../core/config/app-config';
 import { refreshRollups } from '../metrics/rollups/refresh-rollups';
+import { ROLLUP_TABLES } from '../metrics/rollups/rollup-tables';
 import { IdentityResolver } from '../teams/identity-resolver.service';
 import { buildExperiments, type ExperimentScope } from './experiments/build-experiments.sql';
 import { addTouchedKeys, emptyTouchedKeys, touchedInsights, type TouchedKeys } from './experiments/touched-insights';
@@ -21,7 +22,7 @@ const ANALYZE_CHECK_MS = 5_000;
 /** The tables whose statistics the batch queries' plans depend on (see analyzeGrownTables). */
 const ANALYZED_TABLES = [
   'work_items', 'work_item_transitions', 'work_signals', 'branches', 'pull_requests', 'commits', 'ci_runs', 'deployments', 'links', 'experiments', 'identities',
-  'rollup_experiments_evidence', 'rollup_experiments_insight', 'rollup_deployments',
+  'reviews', ...ROLLUP_TABLES.map((t) => t.table),
 ];
 
 export interface BatchResult {

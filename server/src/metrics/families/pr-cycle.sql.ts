@@ -1,6 +1,9 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
 import { hoursBetween } from './experiment-sql';
+import { PR_STAGE_JOINS, PR_STAGES } from './pr-stages';
+import { rollupSql } from '../rollups/read-rollups';
+import { MERGED_PULL_REQUESTS } from '../rollups/rollup-tables';
 
 /**
  * PR cycle for pull requests merged in the bucket: coding (first commit on the head branch → PR opened),
@@ -29,9 +32,10 @@ export const prCycle: MetricFamily = {
   supports: { groupBy: ['repo'], filters: [] },
   sql(plan) {
     const params = new Params();
-    const median = (start: string, end: string) =>
+    const span = ([start, end]: readonly [string, string]) => hoursBetween(start, end);
+    const median = ([start, end]: readonly [string, string]) =>
       `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hoursBetween(start, end)}) FILTER (WHERE ${start} IS NOT NULL AND ${end} IS NOT NULL)`;
-    const start = 'COALESCE(LEAST(fc.first_commit_at, p.opened_at), p.opened_at)';
+    const cycle = span([PR_STAGES.cycleStart, 'p.merged_at']);
     return {
       text: `
         WITH merged AS (
@@ -39,22 +43,30 @@ export const prCycle: MetricFamily = {
           WHERE p.org_id = ${params.add(plan.orgId)} AND p.merged_at >= ${params.add(plan.from)} AND p.merged_at < ${params.add(plan.to)} AND NOT p.author_is_bot
         )
         SELECT ${plan.bucket('p.merged_at')} AS bucket, ${plan.groupBy === 'repo' ? 'p.repo' : 'NULL::text'} AS dim, count(*) AS n, count(*) AS merged,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hoursBetween(start, 'p.merged_at')}) AS "cycleP50",
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hoursBetween(start, 'p.merged_at')}) AS "cycleP90",
-               ${median('fc.first_commit_at', 'p.opened_at')} AS "codingP50",
-               ${median('COALESCE(p.ready_at, p.opened_at)', 'fr.first_review_at')} AS "pickupP50",
-               ${median('fr.first_review_at', 'p.merged_at')} AS "reviewP50"
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY ${cycle}) AS "cycleP50",
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY ${cycle}) AS "cycleP90",
+               ${median(PR_STAGES.coding)} AS "codingP50",
+               ${median(PR_STAGES.pickup)} AS "pickupP50",
+               ${median(PR_STAGES.review)} AS "reviewP50"
         FROM merged p
-        LEFT JOIN LATERAL (
-          SELECT min(c.authored_at) AS first_commit_at FROM commits c
-          WHERE c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND c.branch = p.head_ref AND c.authored_at <= p.merged_at
-        ) fc ON true
-        LEFT JOIN LATERAL (
-          SELECT min(r.submitted_at) AS first_review_at FROM reviews r
-          WHERE r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.pr_number = p.number AND r.reviewer_id IS DISTINCT FROM p.author_id
-        ) fr ON true
+        ${PR_STAGE_JOINS}
         GROUP BY 1, 2`,
       params: params.values,
     };
   },
+  rollupSources: ['prs'],
+  fromRollups: (plan) =>
+    rollupSql({
+      table: MERGED_PULL_REQUESTS,
+      plan,
+      n: 'merged',
+      values: { merged: 'c.merged' },
+      percentiles: {
+        cycleP50: { measure: 'cycle', q: 0.5 },
+        cycleP90: { measure: 'cycle', q: 0.9 },
+        codingP50: { measure: 'coding', q: 0.5 },
+        pickupP50: { measure: 'pickup', q: 0.5 },
+        reviewP50: { measure: 'review', q: 0.5 },
+      },
+    }),
 };

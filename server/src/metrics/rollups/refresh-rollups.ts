@@ -1,6 +1,6 @@
 import { bucketStart, nextBucket } from '../buckets';
 import { Params } from '../metric-family';
-import { daySql, GRAINS, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
+import { daySql, GRAINS, ROLLUP_SOURCES, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
 
 /** Runs one statement in the caller's transaction and returns its rows. */
 export type RollupSql = (text: string, params: unknown[]) => Promise<unknown>;
@@ -33,8 +33,8 @@ export async function refreshRollups(sql: RollupSql, orgId: string): Promise<Ref
      SELECT DISTINCT rollup, COALESCE(team, '') AS team, day FROM taken`,
     [orgId],
   )) as Array<{ rollup: RollupSource; team: string; day: Date }>;
-  const result: RefreshResult = { keys: { experiments: 0, deployments: 0 } };
-  for (const source of ['experiments', 'deployments'] as const) {
+  const result: RefreshResult = { keys: { experiments: 0, deployments: 0, prs: 0 } };
+  for (const source of ROLLUP_SOURCES) {
     const keys = taken.filter((k) => k.rollup === source).map((k) => ({ team: k.team, day: new Date(k.day) }));
     result.keys[source] = keys.length;
     if (keys.length === 0) continue;
@@ -58,6 +58,11 @@ export async function rebuildRollups(sql: RollupSql, orgId: string): Promise<Ref
     `INSERT INTO rollup_dirty (org_id, rollup, day)
      SELECT DISTINCT org_id, 'deployments', ${daySql('succeeded_at')} FROM deployments
      WHERE org_id = $1 AND environment_kind = 'production' AND succeeded_at IS NOT NULL`,
+    [orgId],
+  );
+  await sql(
+    `INSERT INTO rollup_dirty (org_id, rollup, day)
+     SELECT DISTINCT org_id, 'prs', ${daySql('merged_at')} FROM pull_requests WHERE org_id = $1 AND merged_at IS NOT NULL`,
     [orgId],
   );
   return refreshRollups(sql, orgId);

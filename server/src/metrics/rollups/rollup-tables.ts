@@ -2,6 +2,7 @@ import { hoursBetween } from '../families/experiment-sql';
 import type { Params } from '../metric-family';
 import { INCIDENT_WINDOW_HOURS, linkedIncidentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
+import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
 
 /** Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in one repo. */
 export type Slice = 'org' | 'team' | 'repo' | 'team_repo';
@@ -9,7 +10,8 @@ export type Grain = 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
 
 /** The dirty keys a rollup is recomputed by (rollup_dirty.rollup). */
-export type RollupSource = 'experiments' | 'deployments';
+export type RollupSource = 'experiments' | 'deployments' | 'prs';
+export const ROLLUP_SOURCES: readonly RollupSource[] = ['experiments', 'deployments', 'prs'];
 
 /** A time range of items to aggregate, optionally for one team only (null: every team). */
 export interface Scope {
@@ -150,4 +152,30 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
   },
 };
 
-export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS];
+/**
+ * Pull requests by the day they merged (PR cycle), bot authors left out, with the same stages as the exact SQL
+ * (pr-cycle.sql.ts, which shares `prStagesSql`): the whole cycle, coding, pickup and review.
+ */
+export const MERGED_PULL_REQUESTS: RollupTable = {
+  table: 'rollup_pull_requests',
+  source: 'prs',
+  counts: ['merged'],
+  measures: ['cycle', 'coding', 'pickup', 'review'],
+  finest: 'repo',
+  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  items(params, orgParam, scopes) {
+    const stage = PR_STAGES;
+    return `
+    SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS merged, ${HISTOGRAM}
+    FROM (SELECT p.* FROM pull_requests p JOIN ${scopeRelation(params, scopes)}
+            ON p.org_id = ${orgParam} AND p.merged_at >= s.start_at AND p.merged_at < s.end_at AND NOT p.author_is_bot) p
+    ${PR_STAGE_JOINS}
+    CROSS JOIN LATERAL (SELECT array_remove(ARRAY[
+      ${keySql(0, hoursBetween(stage.cycleStart, 'p.merged_at'))},
+      ${spanKey(1, stage.coding[0], stage.coding[1])},
+      ${spanKey(2, stage.pickup[0], stage.pickup[1])},
+      ${spanKey(3, stage.review[0], stage.review[1])}]::int[], NULL) AS keys) k`;
+  },
+};
+
+export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS];

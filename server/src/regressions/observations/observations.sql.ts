@@ -1,6 +1,7 @@
 import { actorPeopleCte, countedPrSql, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
 import { incidentsAroundSql, linkedIncidentsSql, productionAroundSql } from '../../metrics/families/incident-links';
 import { hoursBetween } from '../../metrics/families/experiment-sql';
+import { FIRST_COMMIT_JOIN, PR_STAGES } from '../../metrics/families/pr-stages';
 import type { SqlQuery } from '../../metrics/metric-family';
 
 /**
@@ -31,18 +32,14 @@ export interface PullRequestRow {
  */
 export function pullRequestsSql(orgId: string, from: Date, to: Date): SqlQuery {
   const closedAt = 'COALESCE(p.merged_at, p.closed_at)';
-  const start = 'COALESCE(LEAST(fc.first_commit_at, p.opened_at), p.opened_at)';
   return {
     text: `
       WITH ${actorPeopleCte('$1')}
       SELECT ${closedAt} AS at, p.state = 'merged' AS merged,
-             CASE WHEN p.state = 'merged' THEN ${hoursBetween(start, 'p.merged_at')} END AS cycle_hours,
+             CASE WHEN p.state = 'merged' THEN ${hoursBetween(PR_STAGES.cycleStart, 'p.merged_at')} END AS cycle_hours,
              p.repo, att.agent, ${PR_AUTHOR_TEAMS} AS teams
       FROM pull_requests p
-      LEFT JOIN LATERAL (
-        SELECT min(c.authored_at) AS first_commit_at FROM commits c
-        WHERE c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND c.branch = p.head_ref AND c.authored_at <= p.merged_at
-      ) fc ON p.state = 'merged'
+      ${FIRST_COMMIT_JOIN}
       ${strongestAttributionJoin('p', 'att')}
       WHERE p.org_id = $1 AND p.state IN ('merged', 'closed') AND ${closedAt} >= $2 AND ${closedAt} < $3 AND ${countedPrSql('p')}`,
     params: [orgId, from, to],
