@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { teamRoleSchema } from './teams';
 import { tokenScopeSchema } from './tokens';
 
 /**
@@ -99,6 +100,19 @@ export type Me = z.infer<typeof meSchema>;
 /** A team key, as in the teams file. */
 const userTeamSchema = z.string().trim().min(1, 'team must not be empty').max(100, 'team must be at most 100 characters');
 
+/** A user's team in the teams file (docs/teams.md): the person with the user's email is listed in it, as member or lead. */
+export const userMembershipSchema = z.object({ team: z.string(), role: teamRoleSchema }).meta({ id: 'UserMembership' });
+export type UserMembership = z.infer<typeof userMembershipSchema>;
+
+/** What a user sees once signed in, from their role, memberships and own team: the same as their /api/auth/me. */
+export const userAccessSchema = z
+  .object({
+    teams: teamVisibilitySchema.describe("'all' (admins, executives), or the teams they see: their memberships and their own team."),
+    personDetail: teamVisibilitySchema.describe("'all' (admins), or the teams whose per-person numbers they see: those a lead leads."),
+  })
+  .meta({ id: 'UserAccess' });
+export type UserAccess = z.infer<typeof userAccessSchema>;
+
 export const userSchema = z
   .object({
     id: z.string().uuid(),
@@ -106,6 +120,8 @@ export const userSchema = z
     displayName: z.string().nullable(),
     role: userRoleSchema,
     team: z.string().nullable().describe("The user's own team (like a token's), one of their teams besides the teams file's memberships; a lead leads it."),
+    memberships: z.array(userMembershipSchema).describe("The user's teams in the teams file (matched by email), by team key; the own team is not among them."),
+    access: userAccessSchema,
     passwordSignIn: z.boolean().describe('The user has a password (else: single sign-on only).'),
     ssoLinked: z.boolean().describe('The user has signed in through single sign-on at least once.'),
     disabled: z.boolean(),
@@ -134,9 +150,11 @@ export const updateUserRequestSchema = z
   .object({
     role: userRoleSchema.optional(),
     team: userTeamSchema.nullable().optional().describe("Set the user's own team; null removes it (their teams file memberships stay)."),
-    displayName: z.string().trim().min(1).max(200).optional(),
+    displayName: z.string().trim().min(1).max(200).nullable().optional().describe("Set the user's name; null removes it. Their sessions stay."),
     disabled: z.boolean().optional().describe('A disabled user cannot sign in; their sessions end at once.'),
-    password: newPasswordSchema.optional().describe('Set a new password; the user\'s sessions end at once.'),
+    password: newPasswordSchema
+      .optional()
+      .describe("Set a new password (the rules of a password change); the user's sessions end at once, except the caller's own when admins set their own."),
   })
   .strict()
   .refine((r) => Object.keys(r).length > 0, 'give at least one of role, team, displayName, disabled, password')

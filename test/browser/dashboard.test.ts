@@ -358,11 +358,24 @@ describeInBrowser('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Enable browser-user@acme.test' }).waitFor();
     const usersAfter = await adminApi('/api/users', (b) => userListSchema.parse(b));
     expect(usersAfter.items.find((u) => u.email === 'browser-user@acme.test')).toMatchObject({ role: 'member', passwordSignIn: false, disabled: true });
+    // An admin renames a user: the row and the API show the new name.
+    await page.getByRole('button', { name: 'Edit exec@acme.test' }).click();
+    const editForm = page.getByRole('form', { name: 'Edit exec@acme.test' });
+    expect(await editForm.getByLabel('Name', { exact: true }).inputValue()).toBe('Eve Executive');
+    await editForm.getByLabel('Name', { exact: true }).fill('Eve Exec-Renamed');
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('users').getByRole('status').filter({ hasText: 'Eve Exec-Renamed (exec@acme.test): name saved.' }).waitFor();
+    await page.getByTestId('users').getByRole('rowheader', { name: /^Eve Exec-Renamed/ }).waitFor();
+    expect(await editForm.count()).toBe(0);
+    const renamed = (await adminApi('/api/users', (b) => userListSchema.parse(b))).items.find((u) => u.email === 'exec@acme.test');
+    expect(renamed).toMatchObject({ displayName: 'Eve Exec-Renamed', access: { teams: 'all', personDetail: [] } });
+    expect(await page.locator(`tr[data-user="${renamed?.id}"] td`).nth(3).textContent()).toBe('every team, without per-person numbers');
 
     // The audit log, newest first: the page's first page is the API's, including what was just done.
     const auditIds = () => page.locator('[data-testid="audit"] tr[data-audit]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit')));
     const newest = await adminApi(`/api/audit?limit=50`, (b) => auditListSchema.parse(b));
-    expect(newest.items.slice(0, 2).map((e) => e.action)).toEqual(['user.updated', 'user.created']);
+    expect(newest.items.slice(0, 3).map((e) => e.action)).toEqual(['user.updated', 'user.updated', 'user.created']);
+    expect(newest.items[0].details).toEqual({ email: 'exec@acme.test', changes: { displayName: { from: 'Eve Executive', to: 'Eve Exec-Renamed' } } });
     await eventually(auditIds, newest.items.map((e) => e.id));
     // Only token actions: the tokens the test set-up created, each with who, what, on what, when.
     await page.getByRole('search', { name: 'Filter the audit log' }).getByLabel('Action').selectOption('token.');

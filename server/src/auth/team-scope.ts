@@ -17,6 +17,12 @@ export function userTeamAccess(role: UserRole, memberships: ReadonlyArray<{ team
   return { teams, personDetail: led };
 }
 
+/** A user's access, counting their own team (the users row's `team`) as a membership that a lead leads. */
+export function userAccessWithOwnTeam(role: UserRole, ownTeam: string | null, memberships: ReadonlyArray<{ team: string; teamRole: 'member' | 'lead' }>): TeamAccess {
+  const own = ownTeam === null ? [] : [{ team: ownTeam, teamRole: role === 'lead' ? ('lead' as const) : ('member' as const) }];
+  return userTeamAccess(role, [...memberships, ...own]);
+}
+
 /** A read token's role: explicit, else executive without a team and member with one. */
 export function readTokenRole(role: TokenRole | null, team: string | null): TokenRole {
   return role ?? (team === null ? 'executive' : 'member');

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CreateUserRequest, TeamRole, UpdateUserRequest, User, UserRole } from '@loopmeter/shared';
 import type { AuditSink } from '../audit/audit.service';
 import { hashPassword } from '../auth/passwords';
+import type { TeamAccess } from '../auth/principal';
+import { userAccessWithOwnTeam } from '../auth/team-scope';
 import { UsersException } from './users.exception';
 
 export interface UserRow {
@@ -21,6 +23,12 @@ export interface UserRow {
 
 export const USER_COLUMNS = `id, email, display_name, role, team, password_hash, oidc_subject, disabled_at, created_at, last_sign_in_at`;
 
+/** A user's team in the teams file. */
+export interface Membership {
+  team: string;
+  teamRole: TeamRole;
+}
+
 /** Serialises the creation of the first admin between concurrent set-up requests and server instances. */
 const FIRST_ADMIN_LOCK_KEY = 7_460_312;
 
@@ -32,9 +40,11 @@ const FIRST_ADMIN_LOCK_KEY = 7_460_312;
 export class UsersService {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Every user, each with their teams file memberships (one query for all of them). */
   async list(orgId: string): Promise<User[]> {
     const rows: UserRow[] = await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY email`, [orgId]);
-    return rows.map(toUser);
+    const memberships = await membershipsByEmail(this.dataSource.manager, orgId, rows.map((r) => r.email));
+    return rows.map((r) => toUser(r, memberships.get(r.email) ?? []));
   }
 
   async findByEmail(orgId: string, email: string): Promise<UserRow | undefined> {
@@ -61,7 +71,7 @@ export class UsersService {
          RETURNING ${USER_COLUMNS}`,
         [orgId, randomUUID(), request.email.toLowerCase(), request.displayName ?? null, passwordHash],
       );
-      const user = toUser(row);
+      const user = await userWithMemberships(m, orgId, row);
       await audit({ action: 'setup.completed', target: user.id, details: { email: user.email, role: 'admin' } }, m);
       return user;
     });
@@ -76,14 +86,18 @@ export class UsersService {
         [orgId, randomUUID(), request.email, request.displayName ?? null, request.role, request.team ?? null, passwordHash],
       );
       if (rows.length === 0) throw UsersException.emailTaken(request.email);
-      const user = toUser(rows[0]);
+      const user = await userWithMemberships(m, orgId, rows[0]);
       await audit({ action: 'user.created', target: user.id, details: { email: user.email, role: user.role, team: user.team, passwordSignIn: user.passwordSignIn } }, m);
       return user;
     });
   }
 
-  /** Changes a user; a role change, a disabling or a new password ends their sessions. Refuses to leave no active admin. */
-  async update(orgId: string, id: string, request: UpdateUserRequest, audit: AuditSink): Promise<User> {
+  /**
+   * Changes a user; a role change, a disabling or a new password ends their sessions (a name or team change
+   * does not). An admin who sets their own password keeps the session they did it from (`keepSessionHash`), as
+   * with a password change; a role change or a disabling ends every session. Refuses to leave no active admin.
+   */
+  async update(orgId: string, id: string, request: UpdateUserRequest, audit: AuditSink, keepSessionHash?: Buffer): Promise<User> {
     const passwordHash = request.password === undefined ? undefined : await hashPassword(request.password);
     return this.dataSource.transaction(async (m) => {
       const [before]: UserRow[] = await m.query(`SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
@@ -100,23 +114,39 @@ export class UsersService {
       const [[after]]: [UserRow[], number] = await m.query(
         `UPDATE users SET
            role = COALESCE($3, role),
-           display_name = COALESCE($4, display_name),
+           display_name = CASE WHEN $9::boolean THEN $4 ELSE display_name END,
            disabled_at = CASE WHEN $5::boolean IS NULL THEN disabled_at WHEN $5 THEN COALESCE(disabled_at, now()) ELSE NULL END,
            password_hash = COALESCE($6, password_hash),
            team = CASE WHEN $7::boolean THEN $8 ELSE team END,
            updated_at = now()
          WHERE org_id = $1 AND id = $2 RETURNING ${USER_COLUMNS}`,
-        [orgId, id, request.role ?? null, request.displayName ?? null, request.disabled ?? null, passwordHash ?? null, request.team !== undefined, request.team ?? null],
+        [
+          orgId,
+          id,
+          request.role ?? null,
+          request.displayName ?? null,
+          request.disabled ?? null,
+          passwordHash ?? null,
+          request.team !== undefined,
+          request.team ?? null,
+          request.displayName !== undefined,
+        ],
       );
       const changes: Record<string, unknown> = {};
       if (before.role !== after.role) changes.role = { from: before.role, to: after.role };
       if ((before.disabled_at === null) !== (after.disabled_at === null)) changes.disabled = { from: before.disabled_at !== null, to: after.disabled_at !== null };
       if (before.display_name !== after.display_name) changes.displayName = { from: before.display_name, to: after.display_name };
       if (before.team !== after.team) changes.team = { from: before.team, to: after.team };
+      // Never the password itself, nor its hash: only that it changed.
       if (passwordHash !== undefined) changes.password = 'changed';
-      if (changes.role || changes.disabled || changes.password) await m.query(`DELETE FROM user_sessions WHERE org_id = $1 AND user_id = $2`, [orgId, id]);
-      await audit({ action: 'user.updated', target: id, details: { email: after.email, changes } }, m);
-      return toUser(after);
+      const details: Record<string, unknown> = { email: after.email, changes };
+      if (changes.role || changes.disabled || changes.password) {
+        const keep = changes.role || changes.disabled ? null : (keepSessionHash ?? null);
+        const [, ended]: [unknown, number] = await m.query(`DELETE FROM user_sessions WHERE org_id = $1 AND user_id = $2 AND id_hash IS DISTINCT FROM $3`, [orgId, id, keep]);
+        details.sessionsEnded = ended;
+      }
+      await audit({ action: 'user.updated', target: id, details }, m);
+      return userWithMemberships(m, orgId, after);
     });
   }
 
@@ -157,24 +187,51 @@ export class UsersService {
   }
 
   /** The teams of the person with this email, from the teams file. */
-  async memberships(orgId: string, email: string): Promise<Array<{ team: string; teamRole: TeamRole }>> {
-    const rows: Array<{ team: string; team_role: TeamRole }> = await this.dataSource.query(
-      `SELECT tm.team_key AS team, tm.role AS team_role
-       FROM people p JOIN team_members tm ON tm.org_id = p.org_id AND tm.person_id = p.id
-       WHERE p.org_id = $1 AND p.email = $2 ORDER BY tm.team_key`,
-      [orgId, email],
-    );
-    return rows.map((r) => ({ team: r.team, teamRole: r.team_role }));
+  async memberships(orgId: string, email: string): Promise<Membership[]> {
+    return (await membershipsByEmail(this.dataSource.manager, orgId, [email])).get(email) ?? [];
   }
 }
 
-export function toUser(r: UserRow): User {
+/**
+ * The teams file memberships of the people with these (lower-case) emails, by email, each list by team key.
+ * Should two people share an email, a team they share counts once, as lead if either leads it.
+ */
+async function membershipsByEmail(m: EntityManager, orgId: string, emails: string[]): Promise<Map<string, Membership[]>> {
+  const byEmail = new Map<string, Membership[]>();
+  if (emails.length === 0) return byEmail;
+  const rows: Array<{ email: string; team: string; team_role: TeamRole }> = await m.query(
+    `SELECT DISTINCT ON (p.email, tm.team_key) p.email, tm.team_key AS team, tm.role AS team_role
+     FROM people p JOIN team_members tm ON tm.org_id = p.org_id AND tm.person_id = p.id
+     WHERE p.org_id = $1 AND p.email = ANY($2::text[])
+     ORDER BY p.email, tm.team_key, tm.role = 'lead' DESC`,
+    [orgId, emails],
+  );
+  for (const r of rows) {
+    const list = byEmail.get(r.email) ?? [];
+    list.push({ team: r.team, teamRole: r.team_role });
+    byEmail.set(r.email, list);
+  }
+  return byEmail;
+}
+
+/** A user row as the API answers it, its memberships read through `m` (the transaction's, when in one). */
+async function userWithMemberships(m: EntityManager, orgId: string, row: UserRow): Promise<User> {
+  return toUser(row, (await membershipsByEmail(m, orgId, [row.email])).get(row.email) ?? []);
+}
+
+function accessOnTheWire(access: TeamAccess): User['access'] {
+  return { teams: access.teams === 'all' ? 'all' : [...access.teams], personDetail: access.personDetail === 'all' ? 'all' : [...access.personDetail] };
+}
+
+export function toUser(r: UserRow, memberships: Membership[]): User {
   return {
     id: r.id,
     email: r.email,
     displayName: r.display_name,
     role: r.role,
     team: r.team,
+    memberships: memberships.map((x) => ({ team: x.team, role: x.teamRole })),
+    access: accessOnTheWire(userAccessWithOwnTeam(r.role, r.team, memberships)),
     passwordSignIn: r.password_hash !== null,
     ssoLinked: r.oidc_subject !== null,
     disabled: r.disabled_at !== null,

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { UsersService, type UserRow } from '../../users/users.service';
 import type { Principal } from '../principal';
-import { userTeamAccess } from '../team-scope';
+import { userAccessWithOwnTeam } from '../team-scope';
 import { generateToken, hashToken } from '../token-secret';
 
 export type SessionMethod = 'password' | 'oidc' | 'setup';
@@ -40,8 +40,6 @@ export class SessionsService {
     );
     if (!row) return undefined;
     const memberships = row.role === 'lead' || row.role === 'member' ? await this.users.memberships(row.org_id, row.email) : [];
-    // The user's own team counts as a membership; a lead leads it.
-    if (row.team !== null) memberships.push({ team: row.team, teamRole: row.role === 'lead' ? 'lead' : 'member' });
     return {
       orgId: row.org_id,
       scope: null,
@@ -50,7 +48,7 @@ export class SessionsService {
       via: 'session',
       user: { id: row.id, email: row.email, displayName: row.display_name },
       session: { idHash, expiresAt: row.expires_at },
-      access: userTeamAccess(row.role, memberships),
+      access: userAccessWithOwnTeam(row.role, row.team, memberships),
     };
   }
 

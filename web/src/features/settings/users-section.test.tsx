@@ -11,6 +11,8 @@ const ADA: User = {
   displayName: 'Ada Admin',
   role: 'admin',
   team: null,
+  memberships: [{ team: 'checkout', role: 'member' }],
+  access: { teams: 'all', personDetail: 'all' },
   passwordSignIn: true,
   ssoLinked: false,
   disabled: false,
@@ -23,6 +25,12 @@ const BEN: User = {
   displayName: null,
   role: 'member',
   team: 'growth',
+  // The teams file lists him as lead of payments, but as a member he sees no one's numbers but his own.
+  memberships: [
+    { team: 'checkout', role: 'member' },
+    { team: 'payments', role: 'lead' },
+  ],
+  access: { teams: ['checkout', 'growth', 'payments'], personDetail: [] },
   passwordSignIn: false,
   ssoLinked: true,
   disabled: false,
@@ -64,6 +72,8 @@ function usersServer(start: User[], options: { list?: () => FakeAnswer | 'pendin
         displayName: (body.displayName as string | undefined) ?? null,
         role: body.role as User['role'],
         team: (body.team as string | undefined) ?? null,
+        memberships: [],
+        access: { teams: body.team ? [String(body.team)] : [], personDetail: [] },
         passwordSignIn: body.password !== undefined,
         ssoLinked: false,
         disabled: false,
@@ -75,7 +85,9 @@ function usersServer(start: User[], options: { list?: () => FakeAnswer | 'pendin
     }
     const user = users.find((u) => url === `/api/users/${u.id}`);
     if (user && method === 'PATCH') {
-      Object.assign(user, body);
+      // A password is never answered: the user then has one.
+      const { password, ...change } = body;
+      Object.assign(user, change, password === undefined ? {} : { passwordSignIn: true });
       return { status: 200, body: user };
     }
     return { status: 404, body: errorBody('route_not_found', `no ${method} ${url}`) };
@@ -122,14 +134,31 @@ describe('UsersSection: who may sign in, and their role', () => {
     expect(screen.queryByRole('table')).toBeNull();
   });
 
-  it('content: each user with role, how they sign in, last sign-in and status', async () => {
-    usersServer([ADA, BEN, { ...BEN, id: '0b6f7c2e-1a2b-4c3d-8e9f-000000000003', email: 'cy@acme.test', role: 'lead', team: 'search', passwordSignIn: true, ssoLinked: false, disabled: true }]);
+  it('content: each user with role, teams file memberships, what they see, how they sign in, last sign-in and status', async () => {
+    const cy: User = {
+      ...BEN,
+      id: '0b6f7c2e-1a2b-4c3d-8e9f-000000000003',
+      email: 'cy@acme.test',
+      role: 'lead',
+      team: 'search',
+      memberships: [],
+      access: { teams: ['search'], personDetail: ['search'] },
+      passwordSignIn: true,
+      ssoLinked: false,
+      disabled: true,
+    };
+    const dee: User = { ...ADA, id: '0b6f7c2e-1a2b-4c3d-8e9f-000000000004', email: 'dee@acme.test', displayName: null, role: 'executive', memberships: [], access: { teams: 'all', personDetail: [] } };
+    const eli: User = { ...dee, id: '0b6f7c2e-1a2b-4c3d-8e9f-000000000005', email: 'eli@acme.test', role: 'member', memberships: [], access: { teams: [], personDetail: [] } };
+    usersServer([ADA, BEN, cy, dee, eli]);
     renderWithQueries(<UsersSection />);
     await screen.findByRole('table');
+    expect(within(screen.getByTestId('users')).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['User', 'Role', 'Own team', 'Teams file', 'Sees', 'Sign-in', 'Status']);
     expect(tableRows()).toEqual([
-      ['Ada Adminada@acme.test', '[admin]', '[]', 'passwordlast Mar 2, 2026 14:20 UTC', 'activeDisable'],
-      ['ben@acme.test', '[member]', '[growth]', 'single sign-on onlysingle sign-on linkednever signed in', 'activeDisable'],
-      ['cy@acme.test', '[lead]', '[search]', 'passwordnever signed in', 'disabledEnable'],
+      ['Ada Adminada@acme.test', '[admin]', '[]', 'checkout', 'every team, with per-person numbers', 'passwordlast Mar 2, 2026 14:20 UTC', 'activeEdit Disable'],
+      ['ben@acme.test', '[member]', '[growth]', 'payments (lead), checkout', 'checkout, growth, payments', 'single sign-on onlysingle sign-on linkednever signed in', 'activeEdit Disable'],
+      ['cy@acme.test', '[lead]', '[search]', 'not in the teams file', 'search; per-person numbers of search', 'passwordnever signed in', 'disabledEdit Enable'],
+      ['dee@acme.test', '[executive]', '[]', 'not in the teams file', 'every team, without per-person numbers', 'passwordlast Mar 2, 2026 14:20 UTC', 'activeEdit Disable'],
+      ['eli@acme.test', '[member]', '[]', 'not in the teams file', 'no team yet: only their own numbers', 'passwordlast Mar 2, 2026 14:20 UTC', 'activeEdit Disable'],
     ]);
     expect(screen.getByLabelText('Role of ben@acme.test')).toHaveValue('member');
     // The imported teams to choose from, and a team the teams file does not list (yet) for the user who has it.
@@ -223,7 +252,7 @@ describe('UsersSection: who may sign in, and their role', () => {
     await userEvent.click(within(confirm).getByRole('button', { name: 'Disable ben@acme.test' }));
     expect(await screen.findByRole('status')).toHaveTextContent('ben@acme.test is disabled and signed out everywhere.');
     const enable = await screen.findByRole('button', { name: 'Enable ben@acme.test' });
-    expect(tableRows()[1]).toEqual(['ben@acme.test', '[member]', '[growth]', 'single sign-on onlysingle sign-on linkednever signed in', 'disabledEnable']);
+    expect(tableRows()[1]).toEqual(['ben@acme.test', '[member]', '[growth]', 'payments (lead), checkout', 'checkout, growth, payments', 'single sign-on onlysingle sign-on linkednever signed in', 'disabledEdit Enable']);
     await userEvent.click(enable);
     expect(await screen.findByRole('button', { name: 'Disable ben@acme.test' })).toBeInTheDocument();
     expect(writes.map((w) => w.body)).toEqual([{ disabled: true }, { disabled: false }]);
@@ -236,5 +265,57 @@ describe('UsersSection: who may sign in, and their role', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(screen.getByRole('button', { name: 'Disable ben@acme.test' })).toBeInTheDocument();
     expect(writes).toEqual([]);
+  });
+
+  it("an admin sets a user's name and a new password", async () => {
+    const writes = usersServer([ADA, BEN]);
+    renderWithQueries(<UsersSection />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit ben@acme.test' }));
+    const form = screen.getByRole('form', { name: 'Edit ben@acme.test' });
+    expect(within(form).getByLabelText('Name')).toHaveValue('');
+    expect(within(form).getByLabelText('Name')).toHaveFocus();
+    expect(within(form).getByLabelText('New password (optional)')).toHaveAccessibleDescription(/at least 12 characters.*signs them out everywhere/);
+    await userEvent.type(within(form).getByLabelText('Name'), 'Ben Builder');
+    await userEvent.type(within(form).getByLabelText('New password (optional)'), 'a-new-passphrase-2026');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Ben Builder (ben@acme.test): name saved; new password set, their sessions ended and they sign in with it from now on.');
+    expect(writes).toEqual([{ method: 'PATCH', url: `/api/users/${BEN.id}`, body: { displayName: 'Ben Builder', password: 'a-new-passphrase-2026' } }]);
+    expect(screen.queryByRole('form', { name: 'Edit ben@acme.test' })).toBeNull();
+    expect(await screen.findByRole('rowheader', { name: /Ben Builder/ })).toHaveTextContent('ben@acme.test');
+    // The answer says how they sign in now.
+    expect(tableRows()[1][5]).toMatch(/^password/);
+  });
+
+  it('sends only what changed: a name removed is null, an empty password is left out; nothing changed is said', async () => {
+    const writes = usersServer([ADA, BEN]);
+    renderWithQueries(<UsersSection />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit ada@acme.test' }));
+    const form = screen.getByRole('form', { name: 'Edit ada@acme.test' });
+    expect(within(form).getByLabelText('Name')).toHaveValue('Ada Admin');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(within(form).getByRole('alert')).toHaveTextContent('Nothing to save: change the name or type a new password.');
+    expect(writes).toEqual([]);
+    await userEvent.clear(within(form).getByLabelText('Name'));
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('ada@acme.test has no name now.');
+    expect(writes.map((w) => w.body)).toEqual([{ displayName: null }]);
+  });
+
+  it("a refused change shows the server's reason in the form and keeps what was typed", async () => {
+    usersServer([ADA, BEN], {
+      refuse: () => ({ status: 400, body: errorBody('validation_failed', 'Invalid user update: password: password must be at most 72 bytes') }),
+    });
+    renderWithQueries(<UsersSection />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit ben@acme.test' }));
+    const form = screen.getByRole('form', { name: 'Edit ben@acme.test' });
+    await userEvent.type(within(form).getByLabelText('New password (optional)'), 'é'.repeat(40));
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(form).findByRole('alert')).toHaveTextContent('Invalid user update: password: password must be at most 72 bytes');
+    expect(within(form).getByLabelText('New password (optional)')).toHaveValue('é'.repeat(40));
+    expect(screen.queryByRole('status')).toBeNull();
+    // Cancel closes the form without a change.
+    await userEvent.click(within(form).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('form', { name: 'Edit ben@acme.test' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Edit ben@acme.test' })).toBeInTheDocument();
   });
 });
