@@ -22,10 +22,10 @@ interface Shape {
 
 /** The generated history ends on 2026-05-04 (a Monday). Dashboard-like requests, aligned and not. */
 const SHAPES: Shape[] = [
-  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle'].flatMap((metric) => [
+  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle', 'agent-assisted-prs'].flatMap((metric) => [
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week' },
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&compare=previous' },
-    { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${metric === 'dora' || metric === 'pr-cycle' ? 'repo' : 'team'}` },
+    { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${['dora', 'pr-cycle', 'agent-assisted-prs'].includes(metric) ? 'repo' : 'team'}` },
     { metric, query: 'from=2026-02-08T13:00:00Z&to=2026-05-01T17:30:00Z&interval=day' },
   ]),
 ];
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     const pipelineSeconds = (Date.now() - started) / 1000;
     const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM raw_events GROUP BY 1 ORDER BY 1`)).rows;
     const domain = (await db.query(`SELECT (SELECT count(*) FROM experiments)::int AS experiments, (SELECT count(*) FROM pull_requests)::int AS pull_requests, (SELECT count(*) FROM deployments)::int AS deployments,
-      (SELECT count(*) FROM agent_sessions)::int AS agent_sessions, (SELECT count(*) FROM rollup_experiments_evidence)::int + (SELECT count(*) FROM rollup_experiments_insight)::int + (SELECT count(*) FROM rollup_deployments)::int + (SELECT count(*) FROM rollup_pull_requests)::int AS rollup_rows`)).rows[0];
+      (SELECT count(*) FROM agent_sessions)::int AS agent_sessions, (SELECT count(*) FROM rollup_experiments_evidence)::int + (SELECT count(*) FROM rollup_experiments_insight)::int + (SELECT count(*) FROM rollup_deployments)::int + (SELECT count(*) FROM rollup_pull_requests)::int + (SELECT count(*) FROM rollup_assisted_prs)::int AS rollup_rows`)).rows[0];
     result.pipeline = { processed: written - pending, seconds: pipelineSeconds, perSecond: Math.round((written - pending) / pipelineSeconds), finished: pending === 0, statuses, progress, domain, peakServerRssMb: server.peakRssMb() };
     log(`pipeline: ${written - pending} in ${pipelineSeconds.toFixed(0)} s; ${JSON.stringify(domain)}`);
     await db.end();

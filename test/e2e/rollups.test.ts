@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse } from '@loopmeter/shared';
 import { generateEvents, writeRawEvents } from '../../bench/generator';
+import { prAttributionsSql } from '../../server/src/metrics/families/agent-sql';
 import { allowedError } from '../../server/src/metrics/rollups/histogram';
 import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
 import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
@@ -24,6 +25,14 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
   { metric: 'decision-mix', counts: ['promoted', 'rejected', 'refined', 'open'], percentiles: ['timeToRejectP50'], ratios: ['promotedShare'], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'dora', counts: ['deployments', 'failedDeployments'], percentiles: ['leadTimeP50', 'recoveryP50'], ratios: ['changeFailureRate'], groupBys: ['', 'repo'], teamFilter: false },
   { metric: 'pr-cycle', counts: ['merged'], percentiles: ['cycleP50', 'cycleP90', 'codingP50', 'pickupP50', 'reviewP50'], ratios: [], groupBys: ['', 'repo'], teamFilter: false },
+  {
+    metric: 'agent-assisted-prs',
+    counts: ['prs', 'assisted', 'viaAgentAuthor', 'viaSession', 'viaCoAuthorTrailer', 'viaFooterOrLabel'],
+    percentiles: [],
+    ratios: ['share'],
+    groupBys: ['', 'repo'],
+    teamFilter: false,
+  },
 ];
 
 describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
@@ -126,9 +135,11 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('rollups');
   });
 
-  it('recomputes a merged PR’s day when a commit of its branch or a review arrives after it', async () => {
+  it('recomputes a merged PR’s day when a commit of its branch, a review or an agent attribution arrives after it', async () => {
     const [pr] = await sql<{ source: string; repo: string; number: number; head_ref: string; opened_at: Date }>(
-      `SELECT source, repo, number, head_ref, opened_at FROM pull_requests WHERE org_id = $1 AND merged_at >= '2025-12-01' AND NOT author_is_bot ORDER BY merged_at, repo, number LIMIT 1`,
+      `SELECT source, repo, number, head_ref, opened_at FROM pull_requests p
+       WHERE org_id = $1 AND merged_at >= '2025-12-01' AND NOT author_is_bot AND NOT EXISTS (${prAttributionsSql('p')})
+       ORDER BY merged_at, repo, number LIMIT 1`,
       [ORG],
     );
     await t.app.get(RollupsService).refresh(ORG);
@@ -164,5 +175,23 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
         else expect(Math.abs((row.values[key] ?? NaN) - x)).toBeLessThanOrEqual(allowedError(x) + 1e-4);
       }
     }
+
+    // An agent's Co-authored-by trailer found on that commit later: the PR becomes agent-assisted.
+    const assistedBefore = await metric('agent-assisted-prs', ALIGNED);
+    await sql(
+      `INSERT INTO agent_attributions (org_id, target_type, target_key, agent, reason, strength, match, raw_event_id)
+       VALUES ($1, 'commit', $2, 'claude-code', 'co_author_trailer', 0.8, 'Co-authored-by: Claude', 1)`,
+      [ORG, `${pr.source}:${pr.repo}@feedfacefeedfacefeedfacefeedfacefeedface`],
+    );
+    expect((await metric('agent-assisted-prs', ALIGNED)).computedFrom).toBe('domain');
+    const beforeAttribution = await rollupRows();
+    await t.app.get(RollupsService).refresh(ORG);
+    const assisted = await metric('agent-assisted-prs', ALIGNED);
+    expect(assisted.computedFrom).toBe('rollups');
+    expect(assisted.total.values.assisted).toBe((assistedBefore.total.values.assisted ?? 0) + 1);
+    expect(assisted.total.values.viaCoAuthorTrailer).toBe((assistedBefore.total.values.viaCoAuthorTrailer ?? 0) + 1);
+    expect(assisted.total).toEqual((await metric('agent-assisted-prs', `${ALIGNED}&compute=exact`)).total);
+    const changedByAttribution = (await rollupRows()).filter((row) => !beforeAttribution.includes(row));
+    expect(changedByAttribution.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_assisted_prs'));
   });
 });

@@ -1,6 +1,8 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
 import { actorPeopleCte, countedPrSql, prAuthorInTeamSql, prAuthorTeamJoin, strongestAttributionJoin } from './agent-sql';
+import { rollupSql } from '../rollups/read-rollups';
+import { ASSISTED_PULL_REQUESTS } from '../rollups/rollup-tables';
 
 /**
  * Share of PRs merged in the bucket that are agent-assisted: the PR or a commit on its head branch has an agent
@@ -79,4 +81,22 @@ export const agentAssistedPrs: MetricFamily = {
       params: params.values,
     };
   },
+  // Without a team or agent (filter or groupBy): the rollup of assisted PRs, for the org or by repo.
+  rollupSources: ['prs'],
+  fromRollups: (plan) =>
+    rollupSql({
+      table: ASSISTED_PULL_REQUESTS,
+      plan,
+      n: 'prs',
+      values: {
+        prs: 'c.prs',
+        assisted: 'c.assisted',
+        share: 'c.assisted::float8 / c.prs',
+        viaAgentAuthor: 'c.via_agent_author',
+        viaSession: 'c.via_session',
+        viaCoAuthorTrailer: 'c.via_co_author_trailer',
+        viaFooterOrLabel: 'c.via_footer_or_label',
+      },
+      percentiles: {},
+    }),
 };

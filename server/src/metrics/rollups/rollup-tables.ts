@@ -3,6 +3,7 @@ import type { Params } from '../metric-family';
 import { INCIDENT_WINDOW_HOURS, linkedIncidentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
+import { countedPrSql, strongestAttributionJoin } from '../families/agent-sql';
 
 /** Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in one repo. */
 export type Slice = 'org' | 'team' | 'repo' | 'team_repo';
@@ -178,4 +179,32 @@ export const MERGED_PULL_REQUESTS: RollupTable = {
   },
 };
 
-export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS];
+/**
+ * Merged PRs that count (automation bots left out, agents' bots in) by the day they merged, with their strongest
+ * agent attribution's reason as agent-assisted-prs counts them (agent-sql.ts). No team: a PR's team is its
+ * author's in the teams file, which the domain tables answer.
+ */
+export const ASSISTED_PULL_REQUESTS: RollupTable = {
+  table: 'rollup_assisted_prs',
+  source: 'prs',
+  counts: ['prs', 'assisted', 'via_agent_author', 'via_session', 'via_co_author_trailer', 'via_footer_or_label'],
+  measures: [],
+  finest: 'repo',
+  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  items(params, orgParam, scopes) {
+    return `
+    SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS prs,
+           ${flag('att.agent IS NOT NULL')} AS assisted,
+           ${flag(`att.reason = 'author_is_agent_bot'`)} AS via_agent_author,
+           ${flag(`att.reason IN ('session_reported_sha', 'session_reported_branch')`)} AS via_session,
+           ${flag(`att.reason = 'co_author_trailer'`)} AS via_co_author_trailer,
+           ${flag(`att.reason IN ('pr_footer', 'pr_label')`)} AS via_footer_or_label,
+           '{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts
+    FROM (SELECT p.* FROM pull_requests p JOIN ${scopeRelation(params, scopes)}
+            ON p.org_id = ${orgParam} AND p.merged_at >= s.start_at AND p.merged_at < s.end_at) p
+    ${strongestAttributionJoin('p', 'att')}
+    WHERE ${countedPrSql('p')}`;
+  },
+};
+
+export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS];
