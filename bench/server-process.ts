@@ -14,6 +14,8 @@ export interface ServerProcess {
   url: string;
   /** Peak resident memory of the process so far (VmHWM), MB. */
   peakRssMb(): number;
+  /** Resident memory of the process now (VmRSS), MB. */
+  rssMb(): number;
   stop(): Promise<void>;
 }
 
@@ -29,13 +31,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Samples a process's peak RSS from /proc every second (and on demand). */
-export function rssSampler(pid: number | undefined): { peakMb(): number; stop(): void } {
+/** Samples a process's peak RSS from /proc every second (and on demand), and reads its current RSS. */
+export function rssSampler(pid: number | undefined): { peakMb(): number; currentMb(): number; stop(): void } {
   let peak = 0;
+  let current = 0;
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+      current = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     } catch {
       /* exited */
     }
@@ -45,6 +49,10 @@ export function rssSampler(pid: number | undefined): { peakMb(): number; stop():
     peakMb: () => {
       sample();
       return Math.round(peak);
+    },
+    currentMb: () => {
+      sample();
+      return Math.round(current);
     },
     stop: () => clearInterval(timer),
   };
@@ -74,6 +82,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
     child,
     url,
     peakRssMb: rss.peakMb,
+    rssMb: rss.currentMb,
     async stop() {
       rss.peakMb();
       rss.stop();

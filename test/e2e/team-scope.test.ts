@@ -15,20 +15,24 @@ describe('team scoping: each role sees its teams, per-person numbers only for ad
   let t: TestApp;
   const cookies: Record<string, string> = {};
   const as = (who: string) => ({ headers: { cookie: cookies[who] } });
-
-  beforeAll(async () => {
-    t = await startTestApp();
+  /** The teams file above; `maxInPayments` adds keys to max's entry in payments. */
+  const importTeams = async (maxInPayments = '') => {
     const yaml = `teams:
   - key: payments
     members:
       - { email: lena@example.com, role: lead }
-      - { email: max@example.com }
+      - { email: max@example.com${maxInPayments} }
   - key: search
     members:
       - { email: sam@example.com, role: lead }
       - { email: max@example.com }
 `;
     expect((await t.request('POST', '/api/teams/import', { token: TEST_ADMIN_TOKEN, body: { yaml } })).status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await importTeams();
     const db = t.app.get(DataSource);
     for (const [team, key] of [['payments', 'PAY-1'], ['search', 'SRCH-1']]) {
       await db.query(`INSERT INTO experiments (org_id, id, work_item_source, work_item_key, title, team, insight_at, evidence_at, evidence_kind) VALUES ($1, $2, 'jira', $3, $4, $5, '2025-03-03', '2025-03-04', 'ci_success')`, [
@@ -142,17 +146,7 @@ describe('team scoping: each role sees its teams, per-person numbers only for ad
 
   it('shows per-person usage facts to admins, leads of the person’s team (teams file or the vendor’s teams) and the person', async () => {
     // The teams file again, now giving max his GitHub login (Copilot reports users by login, in any case).
-    const yaml = `teams:
-  - key: payments
-    members:
-      - { email: lena@example.com, role: lead }
-      - { email: max@example.com, github: max-gh }
-  - key: search
-    members:
-      - { email: sam@example.com, role: lead }
-      - { email: max@example.com }
-`;
-    expect((await t.request('POST', '/api/teams/import', { token: TEST_ADMIN_TOKEN, body: { yaml } })).status).toBe(200);
+    await importTeams(', github: max-gh');
     const db = t.app.get(DataSource);
     const day = '2025-04-01';
     const facts: Array<[string, string]> = [
