@@ -1,5 +1,5 @@
-import type { ActorRef, Fact } from '../normalize/facts';
-import { projectAgentMetricPoint, projectAgentRun, projectAgentSession } from '../../agents/project-agent-facts';
+import type { ActorRef, AgentMetricPointFact, AgentRunFact, AgentSessionFact, Fact } from '../normalize/facts';
+import { projectAgentFactsSetBased, projectAgentMetricPoint, projectAgentRun, projectAgentSession, type AgentFactOf } from '../../agents/project-agent-facts';
 import type { PriceTable } from '../../agents/pricing/prices';
 import { projectAgentUsageReport } from '../../agents/usage/project-agent-usage';
 import { environmentKind, type EnvironmentRules } from './environment-kind';
@@ -40,10 +40,11 @@ export function actorId(actor: ActorRef | null | undefined): string | null {
 /**
  * Upserts the facts of one raw event into the domain tables. Every update is monotonic: a row changes only when
  * the fact's source time is newer (or equal), and milestone times (opened, merged, created) keep their earliest
- * value, so the result does not depend on the order deliveries are processed in.
+ * value, so the result does not depend on the order deliveries are processed in. Agent telemetry goes fact by fact
+ * here: this is the pipeline's per-event fallback, the path the set-based one is compared with.
  */
 export async function projectFacts(sql: Sql, ctx: ProjectionContext, facts: readonly Fact[]): Promise<void> {
-  await projectEvents(sql, ctx, [{ orgId: ctx.orgId, rawEventId: ctx.rawEventId, facts }]);
+  await project(sql, ctx, [{ orgId: ctx.orgId, rawEventId: ctx.rawEventId, facts }], 'fact-by-fact');
 }
 
 /**
@@ -51,9 +52,16 @@ export async function projectFacts(sql: Sql, ctx: ProjectionContext, facts: read
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT` statements of at most PROJECTION_CHUNK_ROWS rows. One statement may
  * not update a row twice, so rows are dealt into rounds: the n-th fact of a key (in event order) goes in round n.
  * Per key the updates are then applied in the same order as one event after the other would apply them, so the
- * result is the same as projecting the events one by one. Agent telemetry keeps its own projection, per fact.
+ * result is the same as projecting the events one by one. Agent runs, metric points and sessions are collapsed per
+ * key with their own merges instead (`projectAgentFactsSetBased`); usage reports still go one by one.
  */
 export async function projectEvents(sql: Sql, settings: ProjectionSettings, events: readonly EventFacts[]): Promise<void> {
+  await project(sql, settings, events, 'set-based');
+}
+
+type AgentTelemetryFact = AgentRunFact | AgentMetricPointFact | AgentSessionFact;
+
+async function project(sql: Sql, settings: ProjectionSettings, events: readonly EventFacts[], agents: 'set-based' | 'fact-by-fact'): Promise<void> {
   const rows = new TableRows();
   const agentFacts: Array<{ event: EventFacts; fact: Fact }> = [];
   for (const event of events) {
@@ -62,7 +70,20 @@ export async function projectEvents(sql: Sql, settings: ProjectionSettings, even
     }
   }
   await rows.write(sql);
-  for (const { event, fact } of agentFacts) await projectAgentFact(sql, settings, event, fact);
+  if (agents === 'fact-by-fact') {
+    for (const { event, fact } of agentFacts) await projectAgentFact(sql, settings, event, fact);
+    return;
+  }
+  const telemetry: Array<AgentFactOf<AgentTelemetryFact>> = [];
+  const others: typeof agentFacts = [];
+  for (const item of agentFacts) {
+    const { fact } = item;
+    if (fact.kind === 'agent_run' || fact.kind === 'agent_metric_point' || fact.kind === 'agent_session') telemetry.push({ orgId: item.event.orgId, rawEventId: item.event.rawEventId, fact });
+    else others.push(item);
+  }
+  await projectAgentFactsSetBased(sql, telemetry, settings.prices);
+  // Usage reports (their own tables, no session rows) and anything without a projection, in batch order.
+  for (const { event, fact } of others) await projectAgentFact(sql, settings, event, fact);
 }
 
 async function projectAgentFact(sql: Sql, settings: ProjectionSettings, event: EventFacts, fact: Fact): Promise<void> {
