@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AGENT_RUNS_EXPORT_V1_COLUMNS, type AgentRunsExportQuery, type AgentRunsExportV1Row } from '@loopmeter/shared';
 import { AuditService } from '../audit/audit.service';
-import { EXPORT_BATCH_SIZE, exportBatchSql, type ExportKey, type ExportRunRow } from './agent-runs-export.sql';
+import { EXPORT_BATCH_SIZE, EXPORT_PLANNER_SETTINGS, exportBatchSql, type ExportKey, type ExportRunRow } from './agent-runs-export.sql';
 import { csvLine } from './csv';
 
 /** How far the response may run ahead of the client: about one batch. Past it, no batch is read. */
@@ -82,9 +82,7 @@ export class AgentRunsExportService {
     for (;;) {
       const sql = exportBatchSql(orgId, query, after);
       const rows = await this.dataSource.transaction(async (m): Promise<ExportRunRow[]> => {
-        // Walk the index in order (never sort the whole match): the embedded database has no statistics to see it.
-        await m.query('SET LOCAL enable_sort = off');
-        await m.query('SET LOCAL enable_bitmapscan = off');
+        for (const setting of EXPORT_PLANNER_SETTINGS) await m.query(setting);
         return m.query(sql.text, sql.params);
       });
       this.rowsRead += rows.length;
