@@ -119,7 +119,9 @@ export class PipelineService {
     const result: BatchResult = { claimed: 0, processed: 0, dropped: 0, retried: 0, failed: 0 };
     try {
       await runner.startTransaction();
-      const order = options.shuffleSeed === undefined ? 'org_id, id' : `org_id, md5(id::text || '${Math.trunc(options.shuffleSeed)}')`;
+      // Qualified: a bare `id` would be the text output column below (10 before 2, and a sort of every pending row
+      // of the org per batch instead of a walk of raw_events_pending_idx).
+      const order = options.shuffleSeed === undefined ? 'raw_events.org_id, raw_events.id' : `raw_events.org_id, md5(raw_events.id::text || '${Math.trunc(options.shuffleSeed)}')`;
       const rows: Array<{ id: string; org_id: string; source: string; event_type: string; action: string | null; body: Buffer; received_at: Date; meta: Record<string, unknown>; content_type: string | null; attempts: number }> =
         await runner.query(
           `SELECT id::text AS id, org_id, source, event_type, action, body, received_at, meta, content_type, attempts FROM raw_events
