@@ -17,6 +17,7 @@ import type { AppConfig } from './core/config/app-config';
 import type { DatabaseTarget } from './core/database/data-source';
 import { runMigrations } from './core/database/migrate';
 import { registerBodyParsers } from './core/http/body-parsers';
+import { clientErrorHandler, httpServerTimeouts, registerEarlyAnswerDrain } from './core/http/connections';
 import { registerHttpSecurity } from './core/http/http-security';
 import { JsonLogger } from './core/logging/logger';
 
@@ -33,12 +34,17 @@ export interface CreateAppOptions {
 /** Builds the whole app (migrated, initialised, not yet listening). Used by main.ts and by the tests. */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config, database, logger } = options;
+  // Slow senders: the whole request within REQUEST_TIMEOUT_SECONDS (docs/reliability.md, slow requests).
+  const timeouts = httpServerTimeouts(config.requestTimeoutSeconds);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: MAX_BODY_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     trustProxy: false,
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts.http,
+    clientErrorHandler: clientErrorHandler(logger, config.requestTimeoutSeconds),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, database, localCli: options.localCli }), adapter, {
     bodyParser: false,
@@ -47,6 +53,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, MAX_BODY_BYTES);
+  registerEarlyAnswerDrain(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     // A caller's request id is kept only when it is short and plain; otherwise ours is used.
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(String(request.id))) request.id = randomUUID();

@@ -134,6 +134,19 @@ function slots(root: Json, limit = 5_000): Slot[] {
   return out;
 }
 
+/** The most characters one `repeat` mutation makes (the largest bodies are then refused with 413, as intended). */
+const MAX_REPEATED_CHARS = 64 * 2 ** 20;
+
+/** The text of a value with its "\u0001raw:…" placeholders replaced by the raw text they carry. */
+function withRawText(text: string): string {
+  return text.replace(/"\\u0001raw:((?:[^"\\]|\\.)*)"/g, (_, raw: string) => raw.replace(/\\"/g, '"'));
+}
+
+/** The length of a value once serialized as it will be sent. */
+function serializedLength(value: Json): number {
+  return withRawText(JSON.stringify(value) ?? 'null').length;
+}
+
 /** Structural mutations of a JSON document; returns the text (which may not be valid JSON any more) and what was done. */
 export function mutateJsonText(value: unknown, rng: Rng, applied: string[]): string {
   const root = structuredClone(value) as Json;
@@ -170,8 +183,12 @@ export function mutateJsonText(value: unknown, rng: Rng, applied: string[]): str
       case 4: {
         const v = (parent as Record<string, Json>)[key as string];
         if (Array.isArray(v) && v.length > 0) {
-          (parent as Record<string, Json>)[key as string] = Array.from({ length: rng.pick([50, 2_000]) }, () => structuredClone(v[0]));
-          applied.push(`repeat ${path}[0]`);
+          const wanted = rng.pick([50, 2_000]);
+          // Capped so the document stays far below V8's longest string (~512 MiB): 2,000 copies of an element that
+          // already holds a 300,000-character string cannot even be serialized (a test crash, not a request).
+          const times = Math.max(1, Math.min(wanted, Math.floor(MAX_REPEATED_CHARS / serializedLength(v[0]))));
+          (parent as Record<string, Json>)[key as string] = Array.from({ length: times }, () => structuredClone(v[0]));
+          applied.push(times === wanted ? `repeat ${path}[0]` : `repeat ${path}[0] (${times} times, capped at ${MAX_REPEATED_CHARS / 2 ** 20} MiB)`);
         } else {
           (parent as Record<string, Json>)[key as string] = [v];
           applied.push(`wrap ${path} in an array`);
@@ -194,7 +211,7 @@ export function mutateJsonText(value: unknown, rng: Rng, applied: string[]): str
   let text = JSON.stringify(root);
   for (const [marker, key] of duplicates) text = text.replace(JSON.stringify(marker), JSON.stringify(key));
   // "\u0001raw:…" strings become the raw text they carry.
-  return text.replace(/"\\u0001raw:((?:[^"\\]|\\.)*)"/g, (_, raw: string) => raw.replace(/\\"/g, '"'));
+  return withRawText(text);
 }
 
 /** Byte mutations: what a broken proxy, a wrong charset or a cut connection does to a body. */

@@ -59,3 +59,20 @@ describe('OtlpReceiverService and LOOPMETER_STORE_PROMPTS', () => {
     expect(stored[0].meta).toMatchObject({ contentRemoved: 0 });
   });
 });
+
+describe('OtlpReceiverService: charset', () => {
+  it('refuses OTLP JSON declared in a charset other than UTF-8 with 415, storing nothing', async () => {
+    const { service, stored } = receiver({});
+    const sent = service.receive('logs', { headers: { 'content-type': 'application/json; charset=utf-16le' }, rawBody: Buffer.from(body.toString('utf8'), 'utf16le'), principal, receivedAt: new Date() });
+    await expect(sent).rejects.toMatchObject({ status: 415, code: 'unsupported_media_type', message: expect.stringMatching(/^charset=utf-16le is not supported: OTLP JSON must be UTF-8/) });
+    expect(stored).toHaveLength(0);
+  });
+
+  it('accepts charset=utf-8 in any spelling', async () => {
+    const { service, stored } = receiver({});
+    for (const contentType of ['application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json; charset=utf8']) {
+      await service.receive('logs', { headers: { 'content-type': contentType }, rawBody: body, principal, receivedAt: new Date() });
+    }
+    expect(stored).toHaveLength(3);
+  });
+});

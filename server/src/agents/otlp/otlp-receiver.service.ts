@@ -9,7 +9,7 @@ import { AppException } from '../../core/errors/app.exception';
 import { IngestCounters } from '../../ingest/counters/ingest-counters';
 import { RawEventWriter } from '../../ingest/raw-store/raw-event-writer';
 import { encodeProtobufResponse, type OtlpSignal } from './otlp-proto';
-import { OtlpDecodeError, otlpEncodingOf, readOtlpRequest, type OtlpEncoding } from './otlp-request';
+import { charsetOf, isUtf8Charset, OtlpDecodeError, otlpEncodingOf, readOtlpRequest, type OtlpEncoding } from './otlp-request';
 import { stripOtlpContent } from './otlp-strip';
 import { OtlpException } from './otlp.exception';
 
@@ -64,6 +64,8 @@ export class OtlpReceiverService {
     const contentType = header(request.headers, 'content-type') ?? '';
     const encoding = otlpEncodingOf(contentType);
     if (!encoding) throw OtlpException.unsupportedMediaType(contentType);
+    const charset = charsetOf(contentType);
+    if (encoding === 'json' && charset !== undefined && !isUtf8Charset(charset)) throw OtlpException.unsupportedCharset(charset);
     const body = decompress(request.rawBody, header(request.headers, 'content-encoding'));
 
     let read;

@@ -121,6 +121,27 @@ export function otlpEncodingOf(contentType: string | null | undefined): OtlpEnco
   return OTLP_CONTENT_TYPES[mediaType];
 }
 
+/** The `charset` parameter of a Content-Type, lower-cased and unquoted; undefined when there is none. */
+export function charsetOf(contentType: string | null | undefined): string | undefined {
+  for (const parameter of (contentType ?? '').split(';').slice(1)) {
+    const [name, ...value] = parameter.split('=');
+    if (name.trim().toLowerCase() === 'charset') return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+  return undefined;
+}
+
+/** OTLP JSON is UTF-8 (the only charset JSON allows between systems, RFC 8259 §8.1). */
+export function isUtf8Charset(charset: string): boolean {
+  return charset === 'utf-8' || charset === 'utf8';
+}
+
+/** Why a body that is not JSON may not be: the wrong character encoding, said so the sender knows what to fix. */
+function encodingHint(body: Buffer): string {
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return ' The body starts with a byte order mark: send UTF-8 without one.';
+  const utf16 = body.length >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff) || body[0] === 0 || body[1] === 0);
+  return utf16 ? ' The body looks UTF-16-encoded: OTLP JSON must be UTF-8.' : '';
+}
+
 export function readOtlpRequest<S extends OtlpSignal>(signal: S, encoding: OtlpEncoding, body: Buffer): OtlpRequestBySignal[S] {
   let plain: unknown;
   if (encoding === 'protobuf') {
@@ -135,7 +156,7 @@ export function readOtlpRequest<S extends OtlpSignal>(signal: S, encoding: OtlpE
       try {
         plain = JSON.parse(body.toString('utf8')) as unknown;
       } catch (e) {
-        throw new OtlpDecodeError(`The body is not valid JSON (${(e as Error).message}).`);
+        throw new OtlpDecodeError(`The body is not valid JSON (${(e as Error).message}).${encodingHint(body)}`);
       }
       const depth = jsonDepthOver(plain, MAX_JSON_DEPTH);
       if (depth) throw new OtlpDecodeError(`The body nests JSON deeper than ${MAX_JSON_DEPTH} levels; OTLP needs about 12 (values inside key-value lists and arrays add a few).`);
@@ -211,7 +232,7 @@ class Reader {
         observedTimeUnixNano: nanos(raw.observedTimeUnixNano, 'observedTimeUnixNano'),
         eventName: text(raw.eventName) || null,
         severityText: text(raw.severityText) || null,
-        body: raw.body === undefined ? null : anyValue(raw.body),
+        body: raw.body === undefined || raw.body === null ? null : bodyValue(raw.body),
         attributes: this.attributesOf(raw.attributes, 'attributes'),
       },
     };
@@ -292,12 +313,24 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** An AnyValue in plain form: `{ stringValue }`, `{ intValue }` (string or number), `{ arrayValue: { values } }`... */
+/** A log record's body (an AnyValue); a malformed one rejects its record. */
+function bodyValue(value: unknown): AttributeValue {
+  try {
+    return anyValue(value);
+  } catch (e) {
+    throw new RecordError(`body: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * An AnyValue in plain form: `{ stringValue }`, `{ intValue }` (string or number), `{ arrayValue: { values } }`...
+ * A malformed one throws a RecordError (its record is left out), whoever reads it.
+ */
 function anyValue(value: unknown): AttributeValue {
-  if (!isObject(value)) throw new Error('not an AnyValue object');
+  if (!isObject(value)) throw new RecordError('not an AnyValue object');
   if ('stringValue' in value) return typeof value.stringValue === 'string' ? value.stringValue : String(value.stringValue);
   if ('boolValue' in value) return value.boolValue === true || value.boolValue === 'true';
-  if ('intValue' in value) return integer(value.intValue);
+  if ('intValue' in value) return integer(value.intValue, 'intValue');
   if ('doubleValue' in value) return Number(value.doubleValue);
   if ('bytesValue' in value) return text(value.bytesValue);
   if ('arrayValue' in value) {
@@ -313,29 +346,39 @@ function anyValue(value: unknown): AttributeValue {
   return null;
 }
 
-function integer(value: unknown): number {
+function integer(value: unknown, field: string): number {
   if (isObject(value) && typeof value.low === 'number' && typeof value.high === 'number') return value.high * 2 ** 32 + (value.low >>> 0);
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new Error(`intValue ${JSON.stringify(value)} is not an integer`);
+  if (!Number.isFinite(n)) throw new RecordError(`${field} ${JSON.stringify(value)?.slice(0, 100)} is not an integer`);
   return n;
 }
+
+/**
+ * Timestamps from 10000-01-01 on are refused: they are no time an agent worked, and they are past what a
+ * JavaScript Date can hold (from 275760 on), so reading them as dates would fail on every attempt (the fuzz sent
+ * 1e308 and 39-digit integers, docs/reliability.md O5).
+ */
+export const MAX_TIMESTAMP_NANOS = 253_402_300_800_000n * 1_000_000n;
 
 /** fixed64 nanoseconds as a string, a number or `{ low, high }`; 0 and absent mean "not set". */
 function nanos(value: unknown, field: string): bigint | null {
   if (value === undefined || value === null || value === '' || value === 0 || value === '0') return null;
+  let read: bigint | undefined;
   try {
-    if (isObject(value) && typeof value.low === 'number' && typeof value.high === 'number') return (BigInt(value.high >>> 0) << 32n) + BigInt(value.low >>> 0);
-    if (typeof value === 'number') return BigInt(Math.trunc(value));
-    if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
+    if (isObject(value) && typeof value.low === 'number' && typeof value.high === 'number') read = (BigInt(value.high >>> 0) << 32n) + BigInt(value.low >>> 0);
+    else if (typeof value === 'number') read = BigInt(Math.trunc(value));
+    else if (typeof value === 'string' && /^\d+$/.test(value)) read = BigInt(value);
   } catch {
-    // fall through
+    // not a number BigInt can hold (Infinity, NaN): refused below
   }
-  throw new RecordError(`${field} ${JSON.stringify(value)} is not a nanosecond timestamp`);
+  if (read === undefined) throw new RecordError(`${field} ${JSON.stringify(value)?.slice(0, 100)} is not a nanosecond timestamp`);
+  if (read < 0n || read >= MAX_TIMESTAMP_NANOS) throw new RecordError(`${field} ${String(read).slice(0, 40)} is not a nanosecond timestamp before the year 10000`);
+  return read;
 }
 
 function pointValue(point: Plain): number | null {
   if (point.asDouble !== undefined) return Number(point.asDouble);
-  if (point.asInt !== undefined) return integer(point.asInt);
+  if (point.asInt !== undefined) return integer(point.asInt, 'asInt');
   return null;
 }
 

@@ -21,6 +21,15 @@ export class OtlpException extends AppException {
     );
   }
 
+  static unsupportedCharset(charset: string): OtlpException {
+    return new OtlpException(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      CommonErrorCode.UnsupportedMediaType,
+      `charset=${charset} is not supported: OTLP JSON must be UTF-8 (send Content-Type: application/json, optionally with charset=utf-8). Nothing was stored.`,
+      { supported: ['utf-8'] },
+    );
+  }
+
   static unsupportedContentEncoding(encoding: string): OtlpException {
     return new OtlpException(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,

@@ -20,6 +20,14 @@ describe('AppConfig.fromEnv', () => {
     expect(() => AppConfig.fromEnv({ PIPELINE_BATCH_SIZE: '0' }, '0')).toThrow(/PIPELINE_BATCH_SIZE/);
   });
 
+  it('gives a request 120 s to arrive by default; REQUEST_TIMEOUT_SECONDS changes it, 0 turns it off', () => {
+    expect(AppConfig.fromEnv({}, '0').requestTimeoutSeconds).toBe(120);
+    expect(AppConfig.fromEnv({ REQUEST_TIMEOUT_SECONDS: '5' }, '0').requestTimeoutSeconds).toBe(5);
+    expect(AppConfig.fromEnv({ REQUEST_TIMEOUT_SECONDS: '0' }, '0').requestTimeoutSeconds).toBe(0);
+    expect(AppConfig.fromEnv({ REQUEST_TIMEOUT_SECONDS: '30' }, '0').describe()).toMatchObject({ REQUEST_TIMEOUT_SECONDS: '30' });
+    for (const bad of ['-1', '1.5', 'soon']) expect(() => AppConfig.fromEnv({ REQUEST_TIMEOUT_SECONDS: bad }, '0')).toThrow(/REQUEST_TIMEOUT_SECONDS/);
+  });
+
   it('treats empty strings as unset', () => {
     const config = AppConfig.fromEnv({ DATABASE_URL: '', LOOPMETER_ADMIN_TOKEN: '' }, '0');
     expect(config.embedded).toBe(true);

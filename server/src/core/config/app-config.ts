@@ -24,6 +24,10 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 export const SETTINGS = {
   PORT: setting(z.coerce.number().int().min(0).max(65535).default(3000), 'HTTP port the server listens on.'),
   HOST: setting(z.string().default('127.0.0.1'), 'Address the server binds to (0.0.0.0 in containers).'),
+  REQUEST_TIMEOUT_SECONDS: setting(
+    z.coerce.number().int('REQUEST_TIMEOUT_SECONDS must be a whole number of seconds').min(0).max(86_400).default(120),
+    'Seconds a request may take to arrive completely (headers and body); slower senders get 408 and are disconnected (0: no limit; headers still within 60 s).',
+  ),
   DATABASE_URL: setting(
     z.preprocess(emptyToUndefined, z.string().url('DATABASE_URL must be a postgres:// URL').optional()),
     'PostgreSQL connection URL. Unset: an embedded PostgreSQL (PGlite) stored in DATA_DIR.',
@@ -174,6 +178,8 @@ export class ConfigValidationError extends Error {
 export class AppConfig {
   readonly port: number;
   readonly host: string;
+  /** Seconds a request may take to arrive completely (0: no limit). */
+  readonly requestTimeoutSeconds: number;
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly dataDir: string;
@@ -208,6 +214,7 @@ export class AppConfig {
   constructor(raw: RawConfig, version: string) {
     this.port = raw.PORT;
     this.host = raw.HOST;
+    this.requestTimeoutSeconds = raw.REQUEST_TIMEOUT_SECONDS;
     this.databaseUrl = raw.DATABASE_URL;
     this.databasePoolSize = raw.DATABASE_POOL_SIZE;
     this.dataDir = isAbsolute(raw.DATA_DIR) ? raw.DATA_DIR : resolve(raw.DATA_DIR);
@@ -271,6 +278,7 @@ export class AppConfig {
     const out: Record<string, string> = {
       PORT: String(this.port),
       HOST: this.host,
+      REQUEST_TIMEOUT_SECONDS: String(this.requestTimeoutSeconds),
       DATABASE_URL: this.databaseUrl ? '(set)' : '(unset: embedded)',
       DATA_DIR: this.dataDir,
       LOOPMETER_ADMIN_TOKEN: this.adminToken ? '(set)' : '(unset)',
