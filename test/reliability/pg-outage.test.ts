@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createGithubIntegration, healthStatus } from './support/admin';
-import { startPgCluster, type PgCluster } from './support/pg-cluster';
-import { spawnServer, type ServerProcess } from './support/server-process';
+import { spawnServer } from './support/server-process';
+import { suiteResources } from './support/suite-resources';
 import { SustainedIngest } from './support/sustained-ingest';
 import { checkProjected, checkStored, type Query } from './support/verify-ingest';
 
@@ -17,23 +14,10 @@ import { checkProjected, checkStored, type Query } from './support/verify-ingest
  */
 const OUTAGE_MS = 5_000;
 
-let cluster: PgCluster;
-let server: ServerProcess | undefined;
-let dataDir: string;
-
-beforeAll(async () => {
-  cluster = await startPgCluster();
-  await cluster.createDatabase('loopmeter');
-  dataDir = mkdtempSync(join(tmpdir(), 'loopmeter-outage-'));
-});
-afterAll(async () => {
-  await server?.kill('SIGKILL');
-  cluster?.destroy();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const suite = suiteResources('loopmeter-outage-', { cluster: true });
 
 async function withDatabase<T>(fn: (query: Query) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: cluster.url('loopmeter') });
+  const client = new Client({ connectionString: suite.cluster.url('loopmeter') });
   await client.connect();
   try {
     return await fn(async (sql, params) => (await client.query(sql, params)).rows);
@@ -43,7 +27,7 @@ async function withDatabase<T>(fn: (query: Query) => Promise<T>): Promise<T> {
 }
 
 it('answers 503 with Retry-After while PostgreSQL is down, resumes without a restart, and loses nothing acknowledged', async () => {
-  server = await spawnServer({ dataDir, databaseUrl: cluster.url('loopmeter'), env: { PIPELINE_WORKER: 'on', DATABASE_POOL_SIZE: '4' } });
+  const server = (suite.server = await spawnServer({ dataDir: suite.dataDir, databaseUrl: suite.cluster.url('loopmeter'), env: { PIPELINE_WORKER: 'on', DATABASE_POOL_SIZE: '4' } }));
   const pid = server.pid;
   const integration = await createGithubIntegration(server.url);
   const url = server.url;
@@ -54,7 +38,7 @@ it('answers 503 with Retry-After while PostgreSQL is down, resumes without a res
   expect(ackedBefore).toBeGreaterThan(50);
 
   // Down: answers are 503 with Retry-After (the server is up, only its database is not).
-  cluster.stop('immediate');
+  suite.cluster.stop('immediate');
   const downAt = Date.now();
   const answersAtStop = new Map(load.answers);
   await sleep(1_000);
@@ -68,7 +52,7 @@ it('answers 503 with Retry-After while PostgreSQL is down, resumes without a res
   load.takeAckCount();
 
   // Back: ingest resumes in the same process.
-  cluster.start();
+  suite.cluster.start();
   const upAt = Date.now();
   let resumedAfterMs = -1;
   while (Date.now() - upAt < 30_000) {

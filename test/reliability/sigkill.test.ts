@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
 import { embeddedDataDir } from '../../server/src/core/database/embedded-postgres';
 import { createGithubIntegration, healthStatus } from './support/admin';
-import { startPgCluster, type PgCluster } from './support/pg-cluster';
 import { spawnServer, type ServerProcess } from './support/server-process';
+import { suiteResources } from './support/suite-resources';
 import { SustainedIngest, type Integration } from './support/sustained-ingest';
 import { checkProjected, checkStored, type Query } from './support/verify-ingest';
 
@@ -79,35 +76,23 @@ function report(kind: string, run: Run, extra = ''): void {
 }
 
 describe('SIGKILL during ingest, on PostgreSQL', () => {
-  let cluster: PgCluster;
-  let server: ServerProcess | undefined;
-  let dataDir: string;
-  beforeAll(async () => {
-    cluster = await startPgCluster();
-    await cluster.createDatabase('loopmeter');
-    dataDir = mkdtempSync(join(tmpdir(), 'loopmeter-kill-pg-'));
-  });
-  afterAll(async () => {
-    await server?.kill('SIGKILL');
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const suite = suiteResources('loopmeter-kill-pg-', { cluster: true });
 
   it('keeps every acknowledged delivery exactly once across three SIGKILLs', async () => {
     let port = 0;
     const start = async () => {
-      const s = await spawnServer({ dataDir, databaseUrl: cluster.url('loopmeter'), port: port || undefined, env: { PIPELINE_WORKER: 'on', DATABASE_POOL_SIZE: '4' } });
+      const s = await spawnServer({ dataDir: suite.dataDir, databaseUrl: suite.cluster.url('loopmeter'), port: port || undefined, env: { PIPELINE_WORKER: 'on', DATABASE_POOL_SIZE: '4' } });
       port = s.port;
       return s;
     };
-    const run = await ingestWithKills(start, (s) => (server = s));
+    const run = await ingestWithKills(start, (s) => (suite.server = s));
     expect(run.load.unacked.size).toBe(0);
     expect(run.load.unexpected).toEqual([]);
     // Each kill happened while deliveries were being acknowledged.
     expect(run.kills.map((k) => k.ackedBefore)).toEqual([...run.kills.map((k) => k.ackedBefore)].sort((a, b) => a - b));
     expect(run.kills[0].ackedBefore).toBeGreaterThan(0);
 
-    const client = new Client({ connectionString: cluster.url('loopmeter') });
+    const client = new Client({ connectionString: suite.cluster.url('loopmeter') });
     await client.connect();
     try {
       const query: Query = async (sql, params) => (await client.query(sql, params)).rows;
@@ -119,30 +104,22 @@ describe('SIGKILL during ingest, on PostgreSQL', () => {
     } finally {
       await client.end();
     }
-    expect(await healthStatus(server!.url)).toBe(200);
+    expect(await healthStatus(suite.server!.url)).toBe(200);
     report('postgres', run);
   });
 });
 
 describe('SIGKILL during ingest, on the embedded PGlite', () => {
-  let server: ServerProcess | undefined;
-  let dataDir: string;
-  beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'loopmeter-kill-pglite-'));
-  });
-  afterAll(async () => {
-    await server?.kill('SIGKILL');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const suite = suiteResources('loopmeter-kill-pglite-');
 
   it('keeps every acknowledged delivery exactly once across three SIGKILLs', async () => {
     let port = 0;
     const start = async () => {
-      const s = await spawnServer({ dataDir, port: port || undefined, env: { PIPELINE_WORKER: 'on' } });
+      const s = await spawnServer({ dataDir: suite.dataDir, port: port || undefined, env: { PIPELINE_WORKER: 'on' } });
       port = s.port;
       return s;
     };
-    const run = await ingestWithKills(start, (s) => (server = s));
+    const run = await ingestWithKills(start, (s) => (suite.server = s));
     expect(run.load.unacked.size).toBe(0);
     expect(run.load.unexpected).toEqual([]);
     expect(run.kills[0].ackedBefore).toBeGreaterThan(0);
@@ -150,15 +127,15 @@ describe('SIGKILL during ingest, on the embedded PGlite', () => {
     // Let the worker finish, then stop the server cleanly and read its data folder directly.
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const res = await fetch(`${server!.url}/api/pipeline/stats`, { headers: { authorization: 'Bearer reliability-admin-token-0123456789abcdef' } });
+      const res = await fetch(`${suite.server!.url}/api/pipeline/stats`, { headers: { authorization: 'Bearer reliability-admin-token-0123456789abcdef' } });
       const stats = (await res.json()) as { byStatus: Record<string, number> };
       if (!stats.byStatus.pending) break;
       await sleep(1_000);
     }
     // Nest ends a clean shutdown by re-raising the signal.
-    expect(['code 0', 'signal SIGTERM']).toContain(await server!.kill('SIGTERM'));
-    server = undefined;
-    const db = await PGlite.create({ dataDir: embeddedDataDir(dataDir) });
+    expect(['code 0', 'signal SIGTERM']).toContain(await suite.server!.kill('SIGTERM'));
+    suite.server = undefined;
+    const db = await PGlite.create({ dataDir: embeddedDataDir(suite.dataDir) });
     try {
       const query: Query = async (sql, params) => (await db.query(sql, params)).rows as never;
       const stored = await checkStored(query, run.integration.id, run.load.deliveries);
