@@ -17,6 +17,7 @@ const IDS = { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-
 const NOW = new Date('2026-02-23T00:00:00Z');
 const ALIGNED = 'from=2025-11-10&to=2026-02-23';
 const UNALIGNED = 'from=2025-11-11T09:30:00Z&to=2026-02-20T17:45:00Z';
+const MONTHS = 'from=2025-10-01&to=2026-02-01';
 
 /** The metrics read from rollups, with every count key (compared exactly) and percentile key (within the stated accuracy). */
 const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean }> = [
@@ -82,6 +83,8 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
       const queries = [
         ...[ALIGNED, UNALIGNED].flatMap((period) => ['day', 'week', 'month'].map((interval) => `${period}&interval=${interval}`)),
         ...family.groupBys.filter(Boolean).map((groupBy) => `${UNALIGNED}&interval=week&groupBy=${groupBy}`),
+        // Whole months by dimension: each bucket is one rollup row, answered by the percentiles the row keeps.
+        ...family.groupBys.filter(Boolean).map((groupBy) => `${MONTHS}&interval=month&groupBy=${groupBy}`),
         ...(family.teamFilter ? [`${ALIGNED}&interval=week&team=${teams[0]}`, `${UNALIGNED}&interval=month&groupBy=repo&team=${teams[1]}`] : []),
       ];
       for (const base of queries) {

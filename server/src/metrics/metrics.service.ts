@@ -56,9 +56,12 @@ export class MetricsService {
       const prevBuckets = bucketsOf(prevFrom, from, query.interval);
       const prevRows = this.format(family, prevBuckets, previous.rows, groupBy);
       const offset = prevBuckets.length - buckets.length;
+      // By key, not by search: a request by team by month on a large org has thousands of rows on each side.
+      const bucketIndex = new Map(buckets.map((b, i) => [b.toISOString(), i]));
+      const previousByKey = new Map(prevRows.map((p) => [`${p.bucket}|${dimensionsKey(p.dimensions)}`, p]));
       for (const row of rows) {
-        const index = buckets.findIndex((b) => b.toISOString() === row.bucket) + offset;
-        const match = prevRows.find((p) => p.bucket === prevBuckets[index]?.toISOString() && sameDimensions(p.dimensions, row.dimensions));
+        const previousBucket = prevBuckets[bucketIndex.get(row.bucket)! + offset]?.toISOString();
+        const match = previousByKey.get(`${previousBucket}|${dimensionsKey(row.dimensions)}`);
         if (match) row.comparison = { bucket: match.bucket, values: match.values, n: match.n, insufficientData: match.insufficientData };
       }
       response.comparisonTotal = { from: prevFrom.toISOString(), to: from.toISOString(), ...this.cell(family, previous.total) };
@@ -124,8 +127,8 @@ export class MetricsService {
   }
 }
 
-function sameDimensions(a: Record<string, string>, b: Record<string, string>): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+function dimensionsKey(dimensions: Record<string, string>): string {
+  return JSON.stringify(dimensions);
 }
 
 /** Values are shown to 4 decimals: hours to a fraction of a second, ratios to 0.01%. */

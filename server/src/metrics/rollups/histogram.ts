@@ -16,6 +16,25 @@ export const KEY_STRIDE = 1024;
 export const MAX_BIN = KEY_STRIDE - 1;
 const MIDPOINT = (2 * GAMMA) / (1 + GAMMA);
 
+/**
+ * The percentiles every rollup row keeps of its own histograms (column `pct`, measure-major: element
+ * measure × ROLLUP_QUANTILES.length + i + 1), so a bucket that is one rollup row needs no merge. The metrics ask
+ * for no others (a percentile outside this list would have to be added here and the rows rebuilt).
+ */
+export const ROLLUP_QUANTILES: readonly number[] = [0.5, 0.75, 0.9];
+
+/** SQL: the `pct` array of histograms `keys`/`counts` with `measures` measures (function of migration 1764000000100). */
+export function quantilesSql(keys: string, counts: string, measures: number): string {
+  return `rollup_quantiles(${keys}, ${counts}, ${measures}, ARRAY[${ROLLUP_QUANTILES.join(', ')}]::float8[])`;
+}
+
+/** The 1-based index in `pct` of quantile `q` of measure `measure`. */
+export function quantileIndex(measure: number, q: number): number {
+  const i = ROLLUP_QUANTILES.indexOf(q);
+  if (i < 0 || measure < 0) throw new Error(`Rollups keep the quantiles ${ROLLUP_QUANTILES.join(', ')} of their measures, not ${q} of measure ${measure}.`);
+  return measure * ROLLUP_QUANTILES.length + i + 1;
+}
+
 /** SQL: the bin of a duration in hours (NULL stays NULL). Rollups and the partial days of a query share it. */
 export function binSql(hours: string): string {
   return `(CASE WHEN (${hours}) IS NULL THEN NULL WHEN (${hours}) <= 0 THEN 0 WHEN (${hours}) < ${MIN_HOURS}::float8 THEN 1

@@ -1,7 +1,7 @@
 import type { MetricInterval } from '@loopmeter/shared';
 import { bucketStart, nextBucket } from '../buckets';
 import { Params, type MetricPlan, type SqlQuery } from '../metric-family';
-import { binValueSql, KEY_STRIDE } from './histogram';
+import { quantileIndex, quantilesSql } from './histogram';
 import type { Grain, RollupTable, Scope, Slice } from './rollup-tables';
 
 const DAY_MS = 86_400_000;
@@ -66,8 +66,8 @@ export interface RollupRead {
 /**
  * The rows of a metric family (bucket, dim, n, values) from a rollup table: the rollup rows covering the whole
  * days of the period (the coarsest grain the interval allows) plus the items of the partial days read from
- * the domain tables, bucketed, counts summed, histograms merged and their percentiles interpolated as
- * percentile_cont does. Null when the plan needs the domain tables: a dimension or filter the table does not
+ * the domain tables, bucketed, counts summed; a bucket's percentiles are those its one rollup row keeps, or
+ * those of its rows' histograms merged, interpolated as percentile_cont does. Null when the plan needs the domain tables: a dimension or filter the table does not
  * hold.
  */
 export function rollupSql(read: RollupRead): SqlQuery | null {
@@ -85,55 +85,42 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
   const teamParam = team === undefined ? null : params.add(team);
   const parts = cover.rollups.map((p) => `(r.grain = '${p.grain}' AND r.day >= ${params.add(p.start)} AND r.day < ${params.add(p.end)})`);
   const columns = `day, team, repo, ${table.counts.join(', ')}, hist_keys, hist_counts`;
+  const hasHistograms = Object.keys(read.percentiles).length > 0;
   const sources: string[] = [];
   if (parts.length > 0) {
-    sources.push(`SELECT ${columns.split(', ').map((c) => `r.${c}`).join(', ')} FROM ${table.table} r
+    sources.push(`SELECT ${columns.split(', ').map((c) => `r.${c}`).join(', ')}, r.pct FROM ${table.table} r
       WHERE r.org_id = ${org} AND r.slice = '${slice}' AND (${parts.join(' OR ')})${teamParam ? ` AND r.team = ${teamParam}` : ''}`);
   }
   if (cover.edges.length > 0) {
     const scopes: Scope[] = cover.edges.map((e) => ({ team: team ?? null, start: e.start, end: e.end }));
-    sources.push(`SELECT ${columns} FROM (${table.items(params, org, scopes)}) items`);
+    sources.push(`SELECT ${columns}, NULL::float8[] AS pct FROM (${table.items(params, org, scopes)}) items`);
   }
   const dim = plan.groupBy === 'team' ? `CASE WHEN src.team = '' THEN '(none)' ELSE src.team END` : plan.groupBy === 'repo' ? `CASE WHEN src.repo = '' THEN '(none)' ELSE src.repo END` : 'NULL::text';
-  const quantiles = [...new Set(Object.values(read.percentiles).map((p) => p.q))];
-  const pivot = Object.entries(read.percentiles).map(
-    ([name, p]) => `max(v) FILTER (WHERE measure = ${table.measures.indexOf(p.measure)} AND q = ${p.q}::float8) AS "${name}"`,
-  );
-  const hasHistograms = pivot.length > 0;
+  const measures = table.measures.length;
+  // A bucket that is one rollup row reads the percentiles the row keeps; any other merges its rows' histograms
+  // (bin counts summed) and computes them with the same function.
+  const percentiles = `
+      percentiles AS (
+        SELECT bucket, dim, pct FROM bucketed WHERE parts = 1 AND pct IS NOT NULL
+        UNION ALL
+        SELECT bucket, dim, ${quantilesSql('array_agg(key ORDER BY key)', 'array_agg(n ORDER BY key)', measures)}
+        FROM (
+          SELECT bucket, dim, h.key, sum(h.n)::int AS n
+          FROM bucketed CROSS JOIN LATERAL unnest(bucketed.hist_keys, bucketed.hist_counts) AS h(key, n)
+          WHERE parts > 1 OR pct IS NULL
+          GROUP BY 1, 2, 3
+        ) bins
+        GROUP BY bucket, dim
+      )`;
+  const partsColumn = hasHistograms ? `, count(*) OVER (PARTITION BY ${plan.bucket('src.day')}, ${dim}) AS parts` : '';
+  const values = Object.entries(read.values).map(([name, expr]) => `, ${expr} AS "${name}"`);
+  const pcts = Object.entries(read.percentiles).map(([name, p]) => `, p.pct[${quantileIndex(table.measures.indexOf(p.measure), p.q)}] AS "${name}"`);
   return {
     text: `
       WITH src AS (${sources.join('\n      UNION ALL\n      ')}),
-      bucketed AS (SELECT ${plan.bucket('src.day')} AS bucket, ${dim} AS dim, src.* FROM src),
-      counts AS (SELECT bucket, dim, ${table.counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM bucketed GROUP BY bucket, dim)${
-        hasHistograms
-          ? `,
-      bins AS (
-        SELECT bucket, dim, h.key / ${KEY_STRIDE} AS measure, h.key % ${KEY_STRIDE} AS bin, sum(h.n)::float8 AS n
-        FROM bucketed CROSS JOIN LATERAL unnest(bucketed.hist_keys, bucketed.hist_counts) AS h(key, n)
-        GROUP BY 1, 2, 3, 4
-      ),
-      ranked AS (
-        SELECT bucket, dim, measure, bin, sum(n) OVER (PARTITION BY bucket, dim, measure ORDER BY bin) AS upto, sum(n) OVER (PARTITION BY bucket, dim, measure) AS total
-        FROM bins
-      ),
-      ranks AS (
-        SELECT bucket, dim, measure, q.q,
-               min(bin) FILTER (WHERE upto > floor(q.q * (total - 1))) AS lo,
-               min(bin) FILTER (WHERE upto > ceil(q.q * (total - 1))) AS hi,
-               q.q * (max(total) - 1) - floor(q.q * (max(total) - 1)) AS frac
-        FROM ranked CROSS JOIN (VALUES ${quantiles.map((q) => `(${q}::float8)`).join(', ')}) AS q(q)
-        GROUP BY bucket, dim, measure, q.q
-      ),
-      percentiles AS (
-        SELECT bucket, dim, ${pivot.join(', ')}
-        FROM (SELECT bucket, dim, measure, q, ${binValueSql('lo')} + frac * (${binValueSql('hi')} - ${binValueSql('lo')}) AS v FROM ranks) x
-        GROUP BY bucket, dim
-      )`
-          : ''
-      }
-      SELECT c.bucket, c.dim, c.${read.n} AS n${Object.entries(read.values).map(([name, expr]) => `, ${expr} AS "${name}"`).join('')}${
-        hasHistograms ? Object.keys(read.percentiles).map((name) => `, p."${name}"`).join('') : ''
-      }
+      bucketed AS (SELECT ${plan.bucket('src.day')} AS bucket, ${dim} AS dim, src.*${partsColumn} FROM src),
+      counts AS (SELECT bucket, dim, ${table.counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM bucketed GROUP BY bucket, dim)${hasHistograms ? `,${percentiles}` : ''}
+      SELECT c.bucket, c.dim, c.${read.n} AS n${values.join('')}${hasHistograms ? pcts.join('') : ''}
       FROM counts c${hasHistograms ? ' LEFT JOIN percentiles p ON p.bucket = c.bucket AND p.dim IS NOT DISTINCT FROM c.dim' : ''}`,
     params: params.values,
   };
