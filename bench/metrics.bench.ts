@@ -12,6 +12,8 @@ import { createBenchDatabase, ORG, percentile, ROOT, startServer, type ServerPro
  * (`compute=exact`) in the same run, interleaved. Reports p50/p95 per request shape, the ratio, the pipeline's
  * throughput and the server's peak RSS. Runs on a database of its own on the PostgreSQL at --admin-url, dropped
  * at the end. Usage: npm run bench -- [--events 200000] [--requests 20 (0: pipeline only)] [--pipeline-minutes 30] [--admin-url postgres://…]
+ * [--keep (do not drop the database)] [--database postgres://… (time the requests on a kept database: no load, no
+ * pipeline; the server migrates it first)] [--metrics dora,pr-cycle (only these metrics' requests)]
  */
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 
@@ -53,64 +55,31 @@ async function main(): Promise<void> {
       'admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       'pipeline-minutes': { type: 'string', default: '30' },
       keep: { type: 'boolean', default: false },
+      // An existing database that a run kept (`--keep`): no load, no pipeline, only the requests. Never dropped.
+      database: { type: 'string' },
+      // Only the request shapes of these metrics (comma-separated).
+      metrics: { type: 'string' },
     },
   });
   const events = Number(values.events);
   const requests = Number(values.requests);
-  const bench = await createBenchDatabase(values['admin-url']!);
-  const { admin, name: dbName, url: dbUrl } = bench;
-  const result: Record<string, unknown> = { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), events, database: 'PostgreSQL (own database)', startedAt: new Date().toISOString() };
+  const reuse = values.database;
+  const bench = reuse ? null : await createBenchDatabase(values['admin-url']!);
+  const dbUrl = reuse ? new URL(reuse) : bench!.url;
+  const result: Record<string, unknown> = { command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), events, database: reuse ? 'PostgreSQL (a kept database)' : 'PostgreSQL (own database)', startedAt: new Date().toISOString() };
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
   let server: ServerProcess | undefined;
   try {
-    // 1. Migrate (the server does it at start), then bulk-load the raw store with the server's worker off.
-    server = await startBenchServer(dbUrl.toString(), false);
-    await server.stop();
-    const db = new Client({ connectionString: dbUrl.toString() });
-    await db.connect();
-    let started = Date.now();
-    const written = await writeRawEvents((t, p) => db.query(t, p).then((r) => r.rows as Array<Record<string, unknown>>), generateEvents({ seed: Number(values.seed), scale: events }), {
-      orgId: ORG,
-      integrationIds: { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' },
-      onProgress: (n) => n % 100_000 < 1_000 && log(`${n} raw events written`),
-    });
-    const loadSeconds = (Date.now() - started) / 1000;
-    result.load = { rawEvents: written, seconds: loadSeconds, perSecond: Math.round(written / loadSeconds), note: 'generation and multi-row INSERT of ≤ 1,000 rows, one process' };
-    log(`loaded ${written} raw events in ${loadSeconds.toFixed(1)} s`);
-
-    // 2. The pipeline: the server's worker processes the raw store; raw events normalized and projected per second.
-    server = await startBenchServer(dbUrl.toString(), true);
-    started = Date.now();
-    const deadline = started + Number(values['pipeline-minutes']) * 60_000;
-    let pending = written;
-    // With the server's resident memory at each poll: loading more must not make it grow.
-    const progress: Array<{ s: number; done: number; rssMb: number }> = [];
-    let countMs = 0;
-    while (pending > 0 && Date.now() < deadline) {
-      // Polled every second (at thousands of events per second a coarser poll would hide most of the run), but never
-      // more than a tenth of the time: counting a million pending rows takes a second of the database's CPU.
-      await new Promise((r) => setTimeout(r, Math.max(1_000, 10 * countMs)));
-      const countStarted = Date.now();
-      pending = (await db.query(`SELECT count(*)::int AS n FROM raw_events WHERE status = 'pending'`)).rows[0].n as number;
-      countMs = Date.now() - countStarted;
-      progress.push({ s: Math.round((Date.now() - started) / 1000), done: written - pending, rssMb: server.rssMb() });
-      if (progress.length % 5 === 0 || pending === 0) log(`pipeline: ${written - pending}/${written}, server RSS ${server.rssMb()} MB`);
+    if (!reuse) {
+      await loadAndProcess(dbUrl, events, Number(values.seed), Number(values['pipeline-minutes']), result, log);
     }
-    const pipelineSeconds = (Date.now() - started) / 1000;
-    const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM raw_events GROUP BY 1 ORDER BY 1`)).rows;
-    const domain = (await db.query(`SELECT (SELECT count(*) FROM experiments)::int AS experiments, (SELECT count(*) FROM pull_requests)::int AS pull_requests, (SELECT count(*) FROM deployments)::int AS deployments,
-      (SELECT count(*) FROM agent_sessions)::int AS agent_sessions, (SELECT count(*) FROM rollup_experiments_evidence)::int + (SELECT count(*) FROM rollup_experiments_insight)::int + (SELECT count(*) FROM rollup_deployments)::int + (SELECT count(*) FROM rollup_pull_requests)::int + (SELECT count(*) FROM rollup_assisted_prs)::int AS rollup_rows`)).rows[0];
-    result.pipeline = { processed: written - pending, seconds: pipelineSeconds, perSecond: Math.round((written - pending) / pipelineSeconds), finished: pending === 0, statuses, progress, domain, peakServerRssMb: server.peakRssMb() };
-    log(`pipeline: ${written - pending} in ${pipelineSeconds.toFixed(0)} s; ${JSON.stringify(domain)}`);
-    await db.end();
-    if (pending > 0) log('the pipeline did not finish in time: the metrics below are on the part processed');
     // The requests are timed on a server without a worker, so no batch dirties the rollups while they run.
-    await server.stop();
     server = await startBenchServer(dbUrl.toString(), false);
 
     // 3. The metrics API: rollups against the domain tables, interleaved request by request (`--requests 0`: pipeline only).
     const rows: Array<Record<string, unknown>> = [];
-    for (const shape of requests > 0 ? SHAPES : []) {
+    const only = values.metrics?.split(',');
+    for (const shape of requests > 0 ? SHAPES.filter((x) => !only || only.includes(x.metric)) : []) {
       const base = `${server.url}/api/metrics/${shape.metric}?${shape.query}`;
       const times = { rollups: [] as number[], exact: [] as number[] };
       let from = '';
@@ -135,14 +104,63 @@ async function main(): Promise<void> {
     result.benchPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   } finally {
     await server?.stop();
-    if (!values.keep) await bench.drop();
-    else await admin.end();
+    if (bench && !values.keep) await bench.drop();
+    else await bench?.admin.end();
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `metrics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stderr.write(`[bench] written to ${file}\n`);
+}
+
+/** Steps 1 and 2 of a run: migrate, bulk-load N generated raw events, let the server's worker process them. */
+async function loadAndProcess(dbUrl: URL, events: number, seed: number, pipelineMinutes: number, result: Record<string, unknown>, log: (s: string) => void): Promise<void> {
+  // 1. Migrate (the server does it at start), then bulk-load the raw store with the server's worker off.
+  let server = await startBenchServer(dbUrl.toString(), false);
+  await server.stop();
+  const db = new Client({ connectionString: dbUrl.toString() });
+  await db.connect();
+  let started = Date.now();
+  const written = await writeRawEvents((t, p) => db.query(t, p).then((r) => r.rows as Array<Record<string, unknown>>), generateEvents({ seed, scale: events }), {
+    orgId: ORG,
+    integrationIds: { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' },
+    onProgress: (n) => n % 100_000 < 1_000 && log(`${n} raw events written`),
+  });
+  const loadSeconds = (Date.now() - started) / 1000;
+  result.load = { rawEvents: written, seconds: loadSeconds, perSecond: Math.round(written / loadSeconds), note: 'generation and multi-row INSERT of ≤ 1,000 rows, one process' };
+  log(`loaded ${written} raw events in ${loadSeconds.toFixed(1)} s`);
+
+  // 2. The pipeline: the server's worker processes the raw store; raw events normalized and projected per second.
+  server = await startBenchServer(dbUrl.toString(), true);
+  try {
+    started = Date.now();
+    const deadline = started + pipelineMinutes * 60_000;
+    let pending = written;
+    // With the server's resident memory at each poll: loading more must not make it grow.
+    const progress: Array<{ s: number; done: number; rssMb: number }> = [];
+    let countMs = 0;
+    while (pending > 0 && Date.now() < deadline) {
+      // Polled every second (at thousands of events per second a coarser poll would hide most of the run), but never
+      // more than a tenth of the time: counting a million pending rows takes a second of the database's CPU.
+      await new Promise((r) => setTimeout(r, Math.max(1_000, 10 * countMs)));
+      const countStarted = Date.now();
+      pending = (await db.query(`SELECT count(*)::int AS n FROM raw_events WHERE status = 'pending'`)).rows[0].n as number;
+      countMs = Date.now() - countStarted;
+      progress.push({ s: Math.round((Date.now() - started) / 1000), done: written - pending, rssMb: server.rssMb() });
+      if (progress.length % 5 === 0 || pending === 0) log(`pipeline: ${written - pending}/${written}, server RSS ${server.rssMb()} MB`);
+    }
+    const pipelineSeconds = (Date.now() - started) / 1000;
+    const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM raw_events GROUP BY 1 ORDER BY 1`)).rows;
+    const domain = (await db.query(`SELECT (SELECT count(*) FROM experiments)::int AS experiments, (SELECT count(*) FROM pull_requests)::int AS pull_requests, (SELECT count(*) FROM deployments)::int AS deployments,
+      (SELECT count(*) FROM agent_sessions)::int AS agent_sessions, (SELECT count(*) FROM rollup_experiments_evidence)::int + (SELECT count(*) FROM rollup_experiments_insight)::int + (SELECT count(*) FROM rollup_deployments)::int + (SELECT count(*) FROM rollup_pull_requests)::int + (SELECT count(*) FROM rollup_assisted_prs)::int AS rollup_rows`)).rows[0];
+    result.pipeline = { processed: written - pending, seconds: pipelineSeconds, perSecond: Math.round((written - pending) / pipelineSeconds), finished: pending === 0, statuses, progress, domain, peakServerRssMb: server.peakRssMb() };
+    log(`pipeline: ${written - pending} in ${pipelineSeconds.toFixed(0)} s; ${JSON.stringify(domain)}`);
+    await db.end();
+    if (pending > 0) log('the pipeline did not finish in time: the metrics below are on the part processed');
+  } finally {
+    await server.stop();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -113,6 +113,7 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
         GROUP BY bucket, dim
       )`;
   const partsColumn = hasHistograms ? `, count(*) OVER (PARTITION BY ${plan.bucket('src.day')}, ${dim}) AS parts` : '';
+  // Without a groupBy every dim is NULL; with one, never (`(none)`): an equality the planner can hash.
   const values = Object.entries(read.values).map(([name, expr]) => `, ${expr} AS "${name}"`);
   const pcts = Object.entries(read.percentiles).map(([name, p]) => `, p.pct[${quantileIndex(table.measures.indexOf(p.measure), p.q)}] AS "${name}"`);
   return {
@@ -121,7 +122,7 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
       bucketed AS (SELECT ${plan.bucket('src.day')} AS bucket, ${dim} AS dim, src.*${partsColumn} FROM src),
       counts AS (SELECT bucket, dim, ${table.counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM bucketed GROUP BY bucket, dim)${hasHistograms ? `,${percentiles}` : ''}
       SELECT c.bucket, c.dim, c.${read.n} AS n${values.join('')}${hasHistograms ? pcts.join('') : ''}
-      FROM counts c${hasHistograms ? ' LEFT JOIN percentiles p ON p.bucket = c.bucket AND p.dim IS NOT DISTINCT FROM c.dim' : ''}`,
+      FROM counts c${hasHistograms ? ` LEFT JOIN percentiles p ON p.bucket = c.bucket${plan.groupBy ? ' AND p.dim = c.dim' : ''}` : ''}`,
     params: params.values,
   };
 }

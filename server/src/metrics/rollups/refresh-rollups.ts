@@ -1,4 +1,3 @@
-import { bucketStart, nextBucket } from '../buckets';
 import { Params } from '../metric-family';
 import { quantilesSql } from './histogram';
 import { daySql, GRAINS, ROLLUP_SOURCES, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
@@ -86,7 +85,6 @@ interface KeyRange {
 async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, dirty: DirtyKey[]): Promise<void> {
   const byTeam = table.finest === 'team_repo';
   const dayKeys = unique(dirty.map((k) => ({ team: byTeam ? k.team : null, start: k.day, end: new Date(k.day.getTime() + DAY_MS) })));
-  const days = unique(dayKeys.map((k) => ({ team: null, start: k.start, end: k.end })));
   const { delta, old } = await scratchTables(sql, table);
 
   // 1. The finest day rows: the old ones leave (into the delta, negated), the new ones are computed from the domain
@@ -109,30 +107,33 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
     const scopes: Scope[] = dayKeys.map((k) => ({ team: k.team, start: k.start, end: k.end }));
     await sql(mergeSql(table, org, { slice: table.finest, grain: 'day' }, table.items(params, org, scopes), { day: 's.day', team: 's.team', repo: 's.repo' }, delta), params.values);
   }
-  // 2. Every other (slice, grain): its rows over the changed days leave, and come back plus the delta under them.
+  // 2. Every other (slice, grain): the rows the delta falls into leave, and come back plus the delta under them.
   const targets = [
     ...table.slices.map((t) => ({ ...t, grain: 'day' as Grain })),
     ...GRAINS.filter((g) => g !== 'day').flatMap((grain) => [{ slice: table.finest, keepTeam: byTeam, keepRepo: true }, ...table.slices].map((t) => ({ ...t, grain }))),
   ];
+  const columns = `${table.counts.join(', ')}, hist_keys, hist_counts`;
   for (const target of targets) {
-    const ranges = unique(
-      (target.keepTeam ? dayKeys : days).map((k) => {
-        const start = bucketStart(k.start, target.grain);
-        return { team: k.team, start, end: target.grain === 'day' ? k.end : nextBucket(start, target.grain) };
-      }),
-    );
+    // The delta's rows at the target's key: its day (or week, month), and its team and repo where the slice keeps them.
+    const mapped = `${target.grain === 'day' ? 'd.day' : `(date_trunc('${target.grain}', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`} AS day,
+      ${target.keepTeam ? 'd.team' : "''"} AS team, ${target.keepRepo ? 'd.repo' : "''"} AS repo`;
     const params = new Params();
     const [org, s, g] = [params.add(orgId), params.add(target.slice), params.add(target.grain)];
+    // Each key is a primary-key lookup (LATERAL … OFFSET 0: whatever the planner thinks of the scratch table).
     await sql(
-      `WITH clear AS (DELETE FROM ${old}), gone AS (DELETE FROM ${table.table} r WHERE ${keyRangeCondition(params, table, org, s, g, ranges)} RETURNING r.*)
+      `WITH clear AS (DELETE FROM ${old}), gone AS (
+         DELETE FROM ${table.table} r WHERE r.ctid = ANY (ARRAY(
+           SELECT x.ctid FROM (SELECT DISTINCT ${mapped} FROM ${delta} d) k
+           CROSS JOIN LATERAL (
+             SELECT x.ctid FROM ${table.table} x
+             WHERE x.org_id = ${org} AND x.slice = ${s} AND x.grain = ${g} AND x.day = k.day AND x.team = k.team AND x.repo = k.repo
+             OFFSET 0
+           ) x))
+         RETURNING r.*)
        INSERT INTO ${old} SELECT * FROM gone`,
       params.values,
     );
-    const day = target.grain === 'day' ? 'd.day' : `(date_trunc('${target.grain}', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
-    const columns = `${table.counts.join(', ')}, hist_keys, hist_counts`;
-    const source = `SELECT day, team, repo, ${columns} FROM ${old}
-      UNION ALL
-      SELECT ${day}, ${target.keepTeam ? 'd.team' : "''"}, ${target.keepRepo ? 'd.repo' : "''"}, ${columns} FROM ${delta} d`;
+    const source = `SELECT day, team, repo, ${columns} FROM ${old} UNION ALL SELECT ${mapped}, ${columns} FROM ${delta} d`;
     const merge = new Params();
     await sql(mergeSql(table, merge.add(orgId), { slice: target.slice, grain: target.grain }, source, { day: 's.day', team: 's.team', repo: 's.repo' }), merge.values);
   }
@@ -165,12 +166,14 @@ async function scratchTables(sql: RollupSql, table: RollupTable): Promise<{ delt
  * (An EXISTS per row compared every row of the slice with every range: seconds per batch on a large org.)
  */
 function keyRangeCondition(params: Params, table: RollupTable, org: string, slice: string, grain: string, keys: readonly KeyRange[]): string {
+  // A team is compared in the index (not as a filter on every row of the day, all teams' rows fetched).
+  const team = keys.every((k) => k.team !== null) ? 'AND x.team = k.team' : keys.every((k) => k.team === null) ? '' : 'AND (k.team IS NULL OR x.team = k.team)';
   return `r.ctid = ANY (ARRAY(
       SELECT x.ctid
       FROM unnest(${params.add(keys.map((k) => k.team))}::text[], ${params.add(keys.map((k) => k.start))}::timestamptz[], ${params.add(keys.map((k) => k.end))}::timestamptz[]) AS k(team, start_at, end_at)
       CROSS JOIN LATERAL (
         SELECT x.ctid FROM ${table.table} x
-        WHERE x.org_id = ${org} AND x.slice = ${slice} AND x.grain = ${grain} AND x.day >= k.start_at AND x.day < k.end_at AND (k.team IS NULL OR x.team = k.team)
+        WHERE x.org_id = ${org} AND x.slice = ${slice} AND x.grain = ${grain} AND x.day >= k.start_at AND x.day < k.end_at ${team}
         OFFSET 0
       ) x))`;
 }

@@ -27,10 +27,12 @@ export const ROLLUP_QUANTILES_FUNCTION = `
     i integer := 1;
     j integer;
     k integer;
+    kh integer;
     m integer;
     qi integer;
     total bigint;
     upto bigint;
+    uh bigint;
     r float8;
     lo float8;
     hi float8;
@@ -45,21 +47,31 @@ export const ROLLUP_QUANTILES_FUNCTION = `
         j := j + 1;
       END LOOP;
       IF total > 0 AND m < measures THEN
+        -- One walk of the measure's bins for every q (ascending, as ROLLUP_QUANTILES; a smaller q starts over): the
+        -- value of rank floor(r), then of rank ceil(r), is that of the first bin whose running count passes it.
+        k := i;
+        upto := counts[i];
         FOR qi IN 1..nq LOOP
           r := qs[qi] * (total - 1);
-          -- The value of rank floor(r), then of rank ceil(r): the first bin whose running count passes it.
-          lo := NULL;
-          hi := NULL;
-          upto := 0;
-          k := i;
-          WHILE k < j AND hi IS NULL LOOP
-            upto := upto + counts[k];
-            bin := keys[k] % ${KEY_STRIDE};
-            IF lo IS NULL AND upto > floor(r) THEN lo := ${binValueSql('bin')}; END IF;
-            IF upto > ceil(r) THEN hi := ${binValueSql('bin')}; END IF;
+          IF qi > 1 AND qs[qi] < qs[qi - 1] THEN
+            k := i;
+            upto := counts[i];
+          END IF;
+          WHILE upto <= floor(r) LOOP
             k := k + 1;
+            upto := upto + counts[k];
           END LOOP;
-          result[m * nq + qi] := lo + (r - floor(r)) * (COALESCE(hi, lo) - lo);
+          bin := keys[k] % ${KEY_STRIDE};
+          lo := ${binValueSql('bin')};
+          kh := k;
+          uh := upto;
+          WHILE uh <= ceil(r) LOOP
+            kh := kh + 1;
+            uh := uh + counts[kh];
+          END LOOP;
+          bin := keys[kh] % ${KEY_STRIDE};
+          hi := ${binValueSql('bin')};
+          result[m * nq + qi] := lo + (r - floor(r)) * (hi - lo);
         END LOOP;
       END IF;
       i := j;
