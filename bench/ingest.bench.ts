@@ -1,8 +1,8 @@
 import { fork, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -24,6 +24,7 @@ import { createBenchDatabase, freePort, median, ORG, percentile, ROOT, rssSample
  * Peak RSS of every process. Runs on a database of its own at --admin-url, dropped at the end.
  *
  * npm run bench:ingest -- [--requests 20000] [--concurrency 50] [--rounds 2] [--events 200000] [--admin-url …] [--freshness-samples 40] [--freshness-rate 50] [--skip-pglite]
+ *   [--only webhooks] [--no-cpu] [--server-node-args='--cpu-prof --cpu-prof-dir=/tmp/p'] [--variant name:KEY=VALUE,KEY=VALUE ...]
  */
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const log = (s: string) => process.stderr.write(`[ingest-bench] ${s}\n`);
@@ -41,6 +42,53 @@ interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   failures: Record<string, number>;
+}
+
+/** CPU time (user + system, or system only) of a process so far, ms, from /proc (0 once it has exited). */
+function processCpuMs(pid: number | undefined, systemOnly = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (((systemOnly ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL processes serving `database`, plus its shared background processes (WAL writer, checkpointer...). */
+async function postgresPids(db: Client, database: string): Promise<number[]> {
+  const rows = (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 OR (datname IS NULL AND backend_type <> 'client backend')`, [database])).rows as Array<{ pid: number }>;
+  return rows.map((r) => r.pid);
+}
+
+/** CPU ms spent per request during a load, by process: where the two shared cores go (see docs/benchmarks.md). */
+interface CpuPerRequest {
+  bench: number;
+  target: number;
+  /** Of `target`, the time in the kernel (socket reads and writes). */
+  targetSystem: number;
+  postgres: number;
+  total: number;
+  loadAvg1: number;
+}
+
+async function measuringCpu<T extends LoadResult>(db: Client | undefined, database: string, targetPid: number | undefined, load: () => Promise<T>): Promise<T & { cpuMsPerRequest?: CpuPerRequest }> {
+  if (!db) return load();
+  const pgBefore = new Map<number, number>();
+  for (const pid of await postgresPids(db, database)) pgBefore.set(pid, processCpuMs(pid));
+  const benchBefore = process.cpuUsage();
+  const targetBefore = processCpuMs(targetPid);
+  const targetSystemBefore = processCpuMs(targetPid, true);
+  const result = await load();
+  const targetSystem = processCpuMs(targetPid, true) - targetSystemBefore;
+  const bench = process.cpuUsage(benchBefore);
+  const target = processCpuMs(targetPid) - targetBefore;
+  let postgres = 0;
+  // Backends that connected during the load started from 0.
+  for (const pid of await postgresPids(db, database)) postgres += processCpuMs(pid) - (pgBefore.get(pid) ?? 0);
+  const per = (ms: number) => Math.round((ms / result.requests) * 1000) / 1000;
+  const benchMs = (bench.user + bench.system) / 1000;
+  return { ...result, cpuMsPerRequest: { bench: per(benchMs), target: per(target), targetSystem: per(targetSystem), postgres: per(postgres), total: per(benchMs + target + postgres), loadAvg1: Math.round(loadavg()[0] * 100) / 100 } };
 }
 
 /** POSTs with node:http on a keep-alive agent: far less client CPU than fetch, so the senders measure the server. */
@@ -259,12 +307,23 @@ async function main(): Promise<void> {
       'skip-pglite': { type: 'boolean', default: false },
       'freshness-samples': { type: 'string', default: '40' },
       'freshness-rate': { type: 'string', default: '50' },
+      // Quick iterations: `--only webhooks` runs the webhook rounds alone.
+      only: { type: 'string' },
+      // CPU ms per request of the bench, the server under test and PostgreSQL, from /proc (on by default).
+      'no-cpu': { type: 'boolean', default: false },
+      // Extra node arguments for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), space separated.
+      'server-node-args': { type: 'string', default: '' },
+      variant: { type: 'string', multiple: true },
     },
   });
   const requests = Number(values.requests);
   const concurrency = Number(values.concurrency);
   const rounds = Number(values.rounds);
   const events = Number(values.events);
+  if (values.only !== undefined && values.only !== 'webhooks') throw new Error(`--only ${values.only}: only 'webhooks' can run alone`);
+  const serverNodeArgs = values['server-node-args']!.split(' ').filter(Boolean);
+  const variantServers: ServerProcess[] = [];
+  log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const bench = await createBenchDatabase(values['admin-url']!);
   const { admin, name: dbName, url: dbUrl } = bench;
   const result: Record<string, unknown> = {
@@ -276,7 +335,7 @@ async function main(): Promise<void> {
   let server: ServerProcess | undefined;
   let baseline: ReturnType<typeof fork> | undefined;
   try {
-    server = await startServer({ DATABASE_URL: dbUrl.toString(), DATABASE_POOL_SIZE: '10', LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: 'off', DATA_DIR: dataDir });
+    server = await startServer({ DATABASE_URL: dbUrl.toString(), DATABASE_POOL_SIZE: '10', LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: 'off', DATA_DIR: dataDir }, serverNodeArgs);
     const { integrationId, secret, ingestToken } = await setUp(server);
     const deliveries = signedDeliveries(secret, 2_000);
     const bytes = deliveries.reduce((n, d) => n + d.body.length, 0) / deliveries.length;
@@ -296,19 +355,47 @@ async function main(): Promise<void> {
     const baselineUrl = `http://127.0.0.1:${baselinePort}`;
     const serverPath = `/webhooks/github/${integrationId}`;
 
-    // 1. Webhooks: a warm-up each, then rounds alternating baseline and server.
+    // 1. Webhooks: a warm-up each, then rounds alternating baseline and server (and any --variant servers).
+    const variants: Array<{ name: string; url: string; path: string; pid: number | undefined; deliveries: Delivery[] }> = [
+      { name: 'server', url: server.url, path: serverPath, pid: server.child.pid, deliveries },
+    ];
+    for (const spec of values.variant ?? []) {
+      // --variant name:KEY=VALUE,KEY=VALUE: another server on the same database with extra environment, measured in turn.
+      const [name, envText = ''] = spec.split(/:(.*)/s);
+      if (!name || variants.some((v) => v.name === name) || name === 'baseline') throw new Error(`--variant ${spec}: give each variant a name of its own`);
+      const env = Object.fromEntries(envText.split(',').filter(Boolean).map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
+      const extra = await startServer({ DATABASE_URL: dbUrl.toString(), DATABASE_POOL_SIZE: '10', LOOPMETER_ADMIN_TOKEN: ADMIN_TOKEN, PIPELINE_WORKER: 'off', DATA_DIR: dataDir, ...env }, serverNodeArgs);
+      variantServers.push(extra);
+      const targets = await setUp(extra);
+      variants.push({ name, url: extra.url, path: `/webhooks/github/${targets.integrationId}`, pid: extra.child.pid, deliveries: signedDeliveries(targets.secret, 2_000) });
+    }
+    const cpuDb = values['no-cpu'] ? undefined : db;
     await webhookLoad(baselineUrl, '/', deliveries, 1_000, concurrency, 'warm-b');
-    await webhookLoad(server.url, serverPath, deliveries, 1_000, concurrency, 'warm-s');
-    const webhook: { baseline: LoadResult[]; server: LoadResult[] } = { baseline: [], server: [] };
+    for (const v of variants) await webhookLoad(v.url, v.path, v.deliveries, 1_000, concurrency, `warm-${v.name}`);
+    const webhook: { baseline: LoadResult[]; server: LoadResult[] } & Record<string, LoadResult[]> = { baseline: [], server: [] };
+    const describe = (r: LoadResult & { cpuMsPerRequest?: CpuPerRequest }) =>
+      `${Math.round(r.perSecond)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms` +
+      (r.cpuMsPerRequest ? `; CPU ms/request: bench ${r.cpuMsPerRequest.bench}, target ${r.cpuMsPerRequest.target} (system ${r.cpuMsPerRequest.targetSystem}), postgres ${r.cpuMsPerRequest.postgres} (load ${r.cpuMsPerRequest.loadAvg1})` : '') +
+      (Object.keys(r.failures).length ? `; failures ${JSON.stringify(r.failures)}` : '');
     for (let r = 0; r < rounds; r++) {
-      webhook.baseline.push(await webhookLoad(baselineUrl, '/', deliveries, requests, concurrency, `b${r}`));
-      log(`baseline round ${r + 1}: ${Math.round(webhook.baseline[r].perSecond)} req/s, p99 ${webhook.baseline[r].p99Ms.toFixed(1)} ms`);
-      webhook.server.push(await webhookLoad(server.url, serverPath, deliveries, requests, concurrency, `s${r}`));
-      log(`server round ${r + 1}: ${Math.round(webhook.server[r].perSecond)} req/s, p99 ${webhook.server[r].p99Ms.toFixed(1)} ms`);
+      const b = await measuringCpu(cpuDb, dbName, baseline.pid, () => webhookLoad(baselineUrl, '/', deliveries, requests, concurrency, `b${r}`));
+      webhook.baseline.push(b);
+      log(`baseline round ${r + 1}: ${describe(b)}`);
+      for (const v of variants) {
+        const x = await measuringCpu(cpuDb, dbName, v.pid, () => webhookLoad(v.url, v.path, v.deliveries, requests, concurrency, `${v.name}${r}`));
+        (webhook[v.name] ??= []).push(x);
+        log(`${v.name} round ${r + 1}: ${describe(x)} (${(x.perSecond / b.perSecond).toFixed(2)}x this round's baseline)`);
+      }
     }
     const stored = Number((await db.query(`SELECT count(*) AS n FROM raw_events WHERE source = 'github'`)).rows[0].n);
-    const expected = rounds * requests + 1_000;
+    const expected = (rounds * requests + 1_000) * variants.length;
     if (stored !== expected) throw new Error(`the server acknowledged ${expected} deliveries but stored ${stored}`);
+    const storedBaseline = Number((await db.query(`SELECT count(*) AS n FROM bench_baseline`)).rows[0].n);
+    if (storedBaseline !== rounds * requests + 1_000) throw new Error(`the baseline acknowledged ${rounds * requests + 1_000} deliveries but stored ${storedBaseline}`);
+    for (const v of variants.slice(1)) {
+      const perSecond = median(webhook[v.name].map((x) => x.perSecond));
+      log(`${v.name}: ${(perSecond / median(webhook.baseline.map((x) => x.perSecond))).toFixed(2)}x the baseline (medians), p99 ${median(webhook[v.name].map((x) => x.p99Ms)).toFixed(1)} ms`);
+    }
     result.webhooks = {
       ...webhook,
       baselinePerSecond: median(webhook.baseline.map((x) => x.perSecond)),
@@ -318,6 +405,14 @@ async function main(): Promise<void> {
       baselineP99Ms: median(webhook.baseline.map((x) => x.p99Ms)),
       storedExactlyOnce: stored,
     };
+    log(`webhooks: ${(result.webhooks as { ratio: number }).ratio.toFixed(2)}x the baseline (medians), server p99 ${median(webhook.server.map((x) => x.p99Ms)).toFixed(1)} ms, baseline p99 ${median(webhook.baseline.map((x) => x.p99Ms)).toFixed(1)} ms, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    for (const extra of variantServers.splice(0)) await extra.stop();
+    if (values.only === 'webhooks') {
+      result.peakRssMb = { server: server.peakRssMb(), baseline: baselineRss.peakMb(), bench: Math.round(process.memoryUsage().rss / 1048576) };
+      baselineRss.stop();
+      await db.end();
+      return finish(result);
+    }
 
     // 2. Bulk events against COPY of the same rows, alternating.
     const bulk: { copySeconds: number[]; apiSeconds: number[] } = { copySeconds: [], apiSeconds: [] };
@@ -386,12 +481,17 @@ async function main(): Promise<void> {
       server = undefined;
     }
   } finally {
+    for (const extra of variantServers) await extra.stop();
     baseline?.kill('SIGTERM');
     await server?.stop();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}_fresh WITH (FORCE)`);
     await bench.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  finish(result);
+}
+
+function finish(result: Record<string, unknown>): void {
   result.finishedAt = new Date().toISOString();
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });

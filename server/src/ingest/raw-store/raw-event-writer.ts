@@ -1,4 +1,5 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { AppException, DatabaseUnavailableException } from '../../core/errors/app.exception';
@@ -111,7 +112,7 @@ export class RawEventWriter {
 
   private async insert(events: RawEventInput[]): Promise<RawWriteOutcome[]> {
     const column = <T>(pick: (e: RawEventInput) => T): T[] => events.map(pick);
-    const rows: Array<{ id: string; org_id: string; source: string; source_key: string; delivery_key: string }> = await this.dataSource.query(INSERT_RAW_EVENTS_SQL, [
+    const values = [
       column((e) => e.orgId),
       column((e) => e.source),
       column((e) => e.sourceKey),
@@ -123,11 +124,20 @@ export class RawEventWriter {
       column((e) => e.contentType),
       column((e) => JSON.stringify(e.headers)),
       column((e) => JSON.stringify(e.meta)),
-      column((e) => e.body),
+      // The bodies as one binary bytea[] parameter: as a text array, each body travels hex-escaped (twice its
+      // size), built and parsed on both sides.
+      byteaArray(events.map((e) => e.body)),
       column((e) => e.receivedAt),
       column((e) => e.status),
       events.map((_, i) => i),
-    ]);
+    ];
+    type Row = { id: string; org_id: string; source: string; source_key: string; delivery_key: string };
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    // A named statement is parsed once per connection, not for every batch; on TypeORM's own pool, so its
+    // connection settings and error handling apply.
+    const rows: Row[] = pool
+      ? (await pool.query<Row>({ name: INSERT_STATEMENT_NAME, text: INSERT_RAW_EVENTS_SQL, values })).rows
+      : await this.dataSource.query(INSERT_RAW_EVENTS_SQL, values);
     // The first occurrence of a key in arrival order is the one inserted; any later one is a duplicate.
     const insertedIds = new Map(rows.map((r) => [dedupeKey(r.org_id, r.source, r.source_key, r.delivery_key), r.id]));
     return events.map((e) => {
@@ -138,6 +148,34 @@ export class RawEventWriter {
       return { outcome: 'inserted', id };
     });
   }
+}
+
+/** The prepared statement's name on each connection (node-postgres prepares it on first use). */
+const INSERT_STATEMENT_NAME = 'loopmeter_insert_raw_events';
+
+/** The OID of PostgreSQL's bytea type: the element type a binary bytea[] value declares. */
+const BYTEA_OID = 17;
+
+/**
+ * A one-dimensional bytea[] in PostgreSQL's binary array format (array_recv): dimensions, no-nulls flag,
+ * element type, length and lower bound, then each element as its length and bytes. node-postgres sends a
+ * Buffer parameter in binary format, so the bodies reach the database as they are.
+ */
+export function byteaArray(items: readonly Buffer[]): Buffer {
+  const size = 20 + items.reduce((sum, item) => sum + 4 + item.length, 0);
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32BE(1, 0); // dimensions
+  out.writeInt32BE(0, 4); // no nulls
+  out.writeUInt32BE(BYTEA_OID, 8);
+  out.writeInt32BE(items.length, 12);
+  out.writeInt32BE(1, 16); // lower bound
+  let offset = 20;
+  for (const item of items) {
+    out.writeInt32BE(item.length, offset);
+    offset += 4;
+    offset += item.copy(out, offset);
+  }
+  return out;
 }
 
 /** A deadlock or serialization failure: the same batch may pass when written again. */
