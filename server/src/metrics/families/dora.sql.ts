@@ -3,7 +3,7 @@ import { Params } from '../metric-family';
 import { hoursBetween } from './experiment-sql';
 import { rollupSql } from '../rollups/read-rollups';
 import { PRODUCTION_DEPLOYMENTS } from '../rollups/rollup-tables';
-import { INCIDENT_WINDOW_HOURS, incidentsAroundSql, linkedIncidentsSql, productionAroundSql } from './incident-links';
+import { failedDeploymentsSql, INCIDENT_WINDOW_HOURS } from './incident-links';
 
 /**
  * DORA (2023 definitions) on production deployments that succeeded in the bucket:
@@ -37,26 +37,38 @@ export const dora: MetricFamily = {
     const org = params.add(plan.orgId);
     const from = params.add(plan.from);
     const to = params.add(plan.to);
+    const dim = plan.groupBy === 'repo' ? "COALESCE(d.repo, '(none)')" : 'NULL::text';
     return {
+      // Two sides, each read by index and aggregated by bucket on its own, then added up by bucket: the period's
+      // production deployments (deployments_production_idx) with their commit (commits_sha_idx, per deployment);
+      // the failed ones from the linked incidents (incidents_opened_idx, then one deployment lookup per
+      // incident). No join between the two, so no plan can rescan one side per row of the other.
       text: `
-        WITH prod AS (${productionAroundSql(org, from, to)}),
-        linked AS (${linkedIncidentsSql({ org, deployments: 'prod', incidentsWhere: incidentsAroundSql(from, to) })})
-        SELECT ${plan.bucket('d.succeeded_at')} AS bucket, ${plan.groupBy === 'repo' ? "COALESCE(d.repo, '(none)')" : 'NULL::text'} AS dim,
-               count(*) AS n, count(*) AS deployments,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hoursBetween('c.authored_at', 'd.succeeded_at')}) FILTER (WHERE c.authored_at IS NOT NULL) AS "leadTimeP50",
-               (count(*) FILTER (WHERE f.incidents > 0))::float8 / count(*) AS "changeFailureRate",
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY f.recovery_hours) FILTER (WHERE f.recovery_hours IS NOT NULL) AS "recoveryP50",
-               count(*) FILTER (WHERE f.incidents > 0) AS "failedDeployments"
-        FROM prod d
-        LEFT JOIN LATERAL (
-          SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha
-        ) c ON true
-        LEFT JOIN LATERAL (
-          SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
-          FROM linked l WHERE l.d_source = d.source AND l.d_id = d.external_id
-        ) f ON true
-        WHERE d.succeeded_at >= ${from} AND d.succeeded_at < ${to}
-        GROUP BY 1, 2`,
+        WITH deployed AS (
+          SELECT ${plan.bucket('d.succeeded_at')} AS bucket, ${dim} AS dim, count(*) AS deployments,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hoursBetween('c.authored_at', 'd.succeeded_at')}) FILTER (WHERE c.authored_at IS NOT NULL) AS lead_p50
+          FROM deployments d
+          LEFT JOIN LATERAL (
+            SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha
+          ) c ON true
+          WHERE d.org_id = ${org} AND d.environment_kind = 'production' AND d.succeeded_at >= ${from} AND d.succeeded_at < ${to}
+          GROUP BY 1, 2
+        ),
+        failed AS (
+          SELECT ${plan.bucket('d.succeeded_at')} AS bucket, ${dim} AS dim, count(*) AS failed,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY d.recovery_hours) FILTER (WHERE d.recovery_hours IS NOT NULL) AS recovery_p50
+          FROM (${failedDeploymentsSql(org, from, to)}) d
+          GROUP BY 1, 2
+        )
+        SELECT x.bucket, x.dim, sum(x.deployments)::bigint AS n, sum(x.deployments)::bigint AS deployments, max(x.lead_p50) AS "leadTimeP50",
+               sum(x.failed)::float8 / sum(x.deployments) AS "changeFailureRate", max(x.recovery_p50) AS "recoveryP50",
+               sum(x.failed)::bigint AS "failedDeployments"
+        FROM (
+          SELECT bucket, dim, deployments, lead_p50, 0 AS failed, NULL::float8 AS recovery_p50 FROM deployed
+          UNION ALL
+          SELECT bucket, dim, 0, NULL, failed, recovery_p50 FROM failed
+        ) x
+        GROUP BY x.bucket, x.dim`,
       params: params.values,
     };
   },

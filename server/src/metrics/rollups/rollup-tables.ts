@@ -157,7 +157,7 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
     ) c ON true
     LEFT JOIN LATERAL (
       SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
-      FROM (${linkedIncidentsSql({ org: 'd.org_id', deployments: 'deployments', incidentsWhere: `AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}` })}
+      FROM (${linkedIncidentsSql({ org: 'd.org_id', incidentsWhere: `AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}` })}
       ) l WHERE l.d_source = d.source AND l.d_id = d.external_id
     ) f ON true
     CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${spanKey(0, 'c.authored_at', 'd.succeeded_at')}, ${keySql(1, 'f.recovery_hours')}]::int[], NULL) AS keys) k`;

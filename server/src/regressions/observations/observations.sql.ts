@@ -1,5 +1,5 @@
 import { actorPeopleCte, countedPrSql, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
-import { incidentsAroundSql, linkedIncidentsSql, productionAroundSql } from '../../metrics/families/incident-links';
+import { failedDeploymentsSql } from '../../metrics/families/incident-links';
 import { hoursBetween } from '../../metrics/families/experiment-sql';
 import { FIRST_COMMIT_JOIN, PR_STAGES } from '../../metrics/families/pr-stages';
 import type { SqlQuery } from '../../metrics/metric-family';
@@ -119,14 +119,19 @@ export interface DeploymentRow {
 export function deploymentsSql(orgId: string, from: Date, to: Date): SqlQuery {
   return {
     text: `
-      WITH prod AS (${productionAroundSql('$1', '$2', '$3')}),
-      linked AS (${linkedIncidentsSql({ org: '$1', deployments: 'prod', incidentsWhere: incidentsAroundSql('$2', '$3') })})
-      SELECT d.succeeded_at AS at, EXISTS (SELECT 1 FROM linked l WHERE l.d_source = d.source AND l.d_id = d.external_id) AS failed,
-             -- GREATEST(0, NULL) is 0 in PostgreSQL: an unknown commit must give no lead time, not 0.
-             CASE WHEN c.authored_at IS NOT NULL THEN ${hoursBetween('c.authored_at', 'd.succeeded_at')} END AS lead_hours, d.repo
-      FROM prod d
-      LEFT JOIN LATERAL (SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha) c ON true
-      WHERE d.succeeded_at >= $2 AND d.succeeded_at < $3`,
+      SELECT min(x.at) AS at, bool_or(x.failed) AS failed, max(x.lead_hours) AS lead_hours, min(x.repo) AS repo
+      FROM (
+        SELECT d.source, d.external_id, d.succeeded_at AS at, false AS failed,
+               -- GREATEST(0, NULL) is 0 in PostgreSQL: an unknown commit must give no lead time, not 0.
+               CASE WHEN c.authored_at IS NOT NULL THEN ${hoursBetween('c.authored_at', 'd.succeeded_at')} END AS lead_hours, d.repo
+        FROM deployments d
+        LEFT JOIN LATERAL (SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha) c ON true
+        WHERE d.org_id = $1 AND d.environment_kind = 'production' AND d.succeeded_at >= $2 AND d.succeeded_at < $3
+        UNION ALL
+        -- The failed ones, from the linked incidents' side; grouped with the above by deployment, not joined.
+        SELECT f.source, f.external_id, f.succeeded_at, true, NULL, f.repo FROM (${failedDeploymentsSql('$1', '$2', '$3')}) f
+      ) x
+      GROUP BY x.source, x.external_id`,
     params: [orgId, from, to],
   };
 }
