@@ -24,10 +24,12 @@ interface Shape {
 
 /** The generated history ends on 2026-05-04 (a Monday). Dashboard-like requests, aligned and not. */
 const SHAPES: Shape[] = [
-  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle', 'agent-assisted-prs'].flatMap((metric) => [
+  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle', 'agent-assisted-prs', 'adoption', 'agent-quality', 'agent-cost'].flatMap((metric) => [
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week' },
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&compare=previous' },
     { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${['dora', 'pr-cycle', 'agent-assisted-prs'].includes(metric) ? 'repo' : 'team'}` },
+    // The Agents page's views: by agent (the agent families have no rollup: both sides read the domain tables).
+    ...(['agent-assisted-prs', 'agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&groupBy=agent' }] : []),
     { metric, query: 'from=2026-02-08T13:00:00Z&to=2026-05-01T17:30:00Z&interval=day' },
   ]),
 ];

@@ -22,7 +22,7 @@ const ANALYZE_CHECK_MS = 5_000;
 /** The tables whose statistics the batch queries' plans depend on (see analyzeGrownTables). */
 export const ANALYZED_TABLES = [
   'raw_events', 'work_items', 'work_item_transitions', 'work_signals', 'branches', 'pull_requests', 'commits', 'reviews', 'ci_runs', 'deployments', 'links',
-  'experiments', 'identities', 'agent_attributions', 'agent_sessions', 'agent_runs', 'agent_metric_points', 'agent_session_git_refs',
+  'experiments', 'identities', 'people', 'identity_people', 'team_members', 'identity_mappings', 'agent_attributions', 'agent_sessions', 'agent_runs', 'agent_metric_points', 'agent_session_git_refs',
   ...ROLLUP_TABLES.map((t) => t.table),
 ];
 

@@ -1,5 +1,4 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { AppException, DatabaseUnavailableException } from '../../core/errors/app.exception';
@@ -131,13 +130,10 @@ export class RawEventWriter {
       column((e) => e.status),
       events.map((_, i) => i),
     ];
-    type Row = { id: string; org_id: string; source: string; source_key: string; delivery_key: string };
-    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    // A named statement is parsed once per connection, not for every batch; on TypeORM's own pool, so its
-    // connection settings and error handling apply.
-    const rows: Row[] = pool
-      ? (await pool.query<Row>({ name: INSERT_STATEMENT_NAME, text: INSERT_RAW_EVENTS_SQL, values })).rows
-      : await this.dataSource.query(INSERT_RAW_EVENTS_SQL, values);
+    // Not a named prepared statement (parsed once per connection): a session shared by several clients (the
+    // embedded database serving the CLI and the server, a transaction-mode pooler) refuses a second PREPARE of the
+    // same name; the parse is a small part of a batch's cost.
+    const rows: Array<{ id: string; org_id: string; source: string; source_key: string; delivery_key: string }> = await this.dataSource.query(INSERT_RAW_EVENTS_SQL, values);
     // The first occurrence of a key in arrival order is the one inserted; any later one is a duplicate.
     const insertedIds = new Map(rows.map((r) => [dedupeKey(r.org_id, r.source, r.source_key, r.delivery_key), r.id]));
     return events.map((e) => {
@@ -149,9 +145,6 @@ export class RawEventWriter {
     });
   }
 }
-
-/** The prepared statement's name on each connection (node-postgres prepares it on first use). */
-const INSERT_STATEMENT_NAME = 'loopmeter_insert_raw_events';
 
 /** The OID of PostgreSQL's bytea type: the element type a binary bytea[] value declares. */
 const BYTEA_OID = 17;

@@ -72,10 +72,9 @@ export const adoption: MetricFamily = {
           ${team !== null ? `WHERE EXISTS (SELECT 1 FROM team_members f WHERE f.org_id = ${org} AND f.team_key = ${team} AND f.person_id = a.person_id)` : ''}
         ),
         weekly AS (
-          SELECT ${week('at')} AS week, dim,
-                 count(DISTINCT who) FILTER (WHERE role = 'engineer') AS engineers,
-                 count(DISTINCT who) FILTER (WHERE role = 'agent_user') AS users
-          FROM scoped GROUP BY 1, 2
+          SELECT w.week, w.dim, count(*) FILTER (WHERE w.role = 'engineer') AS engineers, count(*) FILTER (WHERE w.role = 'agent_user') AS users
+          FROM (SELECT DISTINCT ${week('at')} AS week, dim, role, who FROM scoped) w
+          GROUP BY 1, 2
         ),
         reached AS (
           SELECT f.dim, f.first_use, min(w.week) AS week
@@ -88,10 +87,8 @@ export const adoption: MetricFamily = {
           FROM reached r WHERE r.week >= ${from} AND r.week < ${to}
         ),
         cells AS (
-          SELECT ${plan.bucket('s.at')} AS bucket, s.dim,
-                 count(DISTINCT s.who) FILTER (WHERE s.role = 'engineer') AS engineers,
-                 count(DISTINCT s.who) FILTER (WHERE s.role = 'agent_user') AS users
-          FROM scoped s WHERE s.at >= ${from}
+          SELECT c.bucket, c.dim, count(*) FILTER (WHERE c.role = 'engineer') AS engineers, count(*) FILTER (WHERE c.role = 'agent_user') AS users
+          FROM (SELECT DISTINCT ${plan.bucket('s.at')} AS bucket, s.dim, s.role, s.who FROM scoped s WHERE s.at >= ${from}) c
           GROUP BY 1, 2
         )
         SELECT COALESCE(c.bucket, m.bucket) AS bucket, COALESCE(c.dim, m.dim) AS dim, COALESCE(c.engineers, 0) AS n,

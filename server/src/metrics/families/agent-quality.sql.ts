@@ -7,17 +7,50 @@ export const SESSION_TO_PR_HOURS = 24;
 /** CI conclusions that say something about the code; cancelled, skipped, neutral and stale runs say nothing. */
 const DECISIVE_CI_CONCLUSIONS = `('success', 'failure', 'timed_out', 'startup_failure')`;
 
-/** A completed run (alias `r`) with a decisive conclusion on PR `p`: listing the PR, or on its head commit. */
-function decisiveRunOf(r: string): string {
-  return `${r}.org_id = p.org_id AND ${r}.source = p.source AND ${r}.repo = p.repo AND (p.number = ANY(${r}.pr_numbers) OR ${r}.head_sha = p.head_sha)
-                AND ${r}.status = 'completed' AND ${r}.completed_at IS NOT NULL AND ${r}.conclusion IN ${DECISIVE_CI_CONCLUSIONS}`;
+/** A completed run (alias `r`) with a decisive conclusion. */
+function decisiveRun(r: string): string {
+  return `${r}.status = 'completed' AND ${r}.completed_at IS NOT NULL AND ${r}.conclusion IN ${DECISIVE_CI_CONCLUSIONS}`;
+}
+
+/**
+ * `pr_ci`: first-pass CI of the PRs of CTE `prs` (`green`, null when CI gave no result). A PR's runs are the
+ * decisive runs of its repository listing it (`pr_numbers`) or on its head commit; its first round is the commit
+ * of the first of them (by completion, then sha: the smallest sha of the earliest completion); green when every
+ * one of its runs on that commit succeeded. Set-based: the runs listing a PR are found by unnesting their PR
+ * numbers and joining, not by reading every run of the repository per PR. A run found both ways counts twice,
+ * which changes neither the first commit nor bool_and.
+ */
+function prCiCtes(org: string, prs: string): string {
+  const samePr = (a: string, b: string) => `${a}.source = ${b}.source AND ${a}.repo = ${b}.repo AND ${a}.number = ${b}.number`;
+  return `pr_ci_runs AS (
+          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
+          FROM ${prs} p JOIN ci_runs r ON r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.head_sha = p.head_sha
+          WHERE ${decisiveRun('r')}
+          UNION ALL
+          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
+          FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
+          JOIN ${prs} p ON ${samePr('p', 'r')}
+        ),
+        pr_ci_first AS (
+          SELECT c.source, c.repo, c.number, min(c.head_sha) AS head_sha
+          FROM pr_ci_runs c
+          JOIN (SELECT source, repo, number, min(completed_at) AS completed_at FROM pr_ci_runs GROUP BY 1, 2, 3) f ON ${samePr('f', 'c')} AND f.completed_at = c.completed_at
+          GROUP BY 1, 2, 3
+        ),
+        pr_ci AS (
+          SELECT c.source, c.repo, c.number, bool_and(c.conclusion = 'success') FILTER (WHERE c.head_sha = f.head_sha) AS green
+          FROM pr_ci_runs c JOIN pr_ci_first f ON ${samePr('f', 'c')}
+          GROUP BY 1, 2, 3
+        )`;
 }
 
 /**
  * Human rework of PR `p` (as `<as>.judged`, `<as>.reworked`): judged when a commit on its head branch is known
  * (pushes received), reworked when one of them is a person's (no agent credited, not a bot) authored after the
  * agent first worked on it: its first agent-credited commit, or the PR's opening if earlier. For a PR no agent
- * touched that is simply a commit after the opening, the same measure on the other side. Needs `actor_people`.
+ * touched that is simply a commit after the opening, the same measure on the other side. Needs `bot_actors`
+ * (the actor ids of bot people: a handful, where `actor_people` has every account).
  */
 function reworkJoin(p: string, as: string): string {
   return `LEFT JOIN LATERAL (
@@ -28,7 +61,7 @@ function reworkJoin(p: string, as: string): string {
         CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM agent_attributions x WHERE x.org_id = c.org_id AND x.target_type = 'commit'
                                            AND x.target_key = c.source || ':' || c.repo || '@' || c.sha) AS by_agent) a
         CROSS JOIN LATERAL (SELECT COALESCE(c.author_login, '') LIKE '%[bot]'
-                                   OR EXISTS (SELECT 1 FROM actor_people ap WHERE ap.actor_id = c.author_id AND ap.is_bot) AS by_bot) b
+                                   OR EXISTS (SELECT 1 FROM bot_actors ba WHERE ba.actor_id = c.author_id) AS by_bot) b
         WHERE c.org_id = ${p}.org_id AND c.source = ${p}.source AND c.repo = ${p}.repo AND c.branch = ${p}.head_ref
           AND c.authored_at <= COALESCE(${p}.merged_at, ${p}.closed_at)
       ) w
@@ -120,25 +153,44 @@ export const agentQuality: MetricFamily = {
     return {
       text: `
         WITH ${actorPeopleCte(org)}, ${sessionPeopleCte(org, sessionWhere)},
-        pr_agents AS (
-          SELECT DISTINCT p.author_id, p.opened_at, x.agent
-          FROM pull_requests p CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
+        bot_actors AS MATERIALIZED (SELECT ap.actor_id FROM actor_people ap WHERE ap.is_bot),
+        -- The assisted PRs of people, opened from the period start to 24 h after the last of its sessions ends.
+        person_prs AS (
+          SELECT DISTINCT ap.person_id::text AS person_id, x.agent, p.opened_at
+          FROM pull_requests p
+          JOIN actor_people ap ON ap.actor_id = p.author_id AND NOT ap.is_bot
+          CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
           WHERE p.org_id = ${org} AND p.opened_at >= ${from}
+            AND p.opened_at <= (SELECT max(ls.ended_at) FROM session_people ls) + interval '${SESSION_TO_PR_HOURS} hours'
+        ),
+        -- Sessions that led to a PR, as a semi-join (one pass), not a lookup per session.
+        sessions_to_pr AS (
+          SELECT s.agent, s.session_id FROM session_people s
+          WHERE s.person_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM person_prs pp
+            WHERE pp.person_id = s.person_id AND pp.agent = s.agent
+              AND pp.opened_at >= s.started_at AND pp.opened_at <= s.ended_at + interval '${SESSION_TO_PR_HOURS} hours')
         ),
         session_cells AS (
           SELECT ${plan.bucket('s.started_at')} AS bucket, ${sessionDim} AS dim, count(*) AS sessions,
                  count(*) FILTER (WHERE ${SESSION_JUDGED}) AS judged,
                  count(*) FILTER (WHERE ${SESSION_SUCCEEDED}) AS succeeded,
                  count(*) FILTER (WHERE s.person_id IS NOT NULL) AS known_person,
-                 count(*) FILTER (WHERE s.person_id IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM pr_agents pa JOIN actor_people ap ON ap.actor_id = pa.author_id AND NOT ap.is_bot
-                   WHERE ap.person_id::text = s.person_id AND pa.agent = s.agent
-                     AND pa.opened_at >= s.started_at AND pa.opened_at <= s.ended_at + interval '${SESSION_TO_PR_HOURS} hours')) AS to_pr,
+                 count(tp.session_id) AS to_pr,
                  COALESCE(sum(s.cost_usd), 0) AS cost
           FROM session_people s
+          LEFT JOIN sessions_to_pr tp ON tp.agent = s.agent AND tp.session_id = s.session_id
           ${team !== null ? `WHERE s.session_team = ${team}` : ''}
           GROUP BY 1, 2
         ),
+        -- The counted PRs closed or merged in the period (and of the team's people, with a team filter).
+        closed_prs AS MATERIALIZED (
+          SELECT p.* FROM pull_requests p
+          WHERE p.org_id = ${org} AND p.state IN ('merged', 'closed')
+            AND COALESCE(p.merged_at, p.closed_at) >= ${from} AND COALESCE(p.merged_at, p.closed_at) < ${to} AND ${countedPrSql('p')}
+            ${team !== null ? `AND ${prAuthorInTeamSql('p', team)}` : ''}
+        ),
+        ${prCiCtes(org, 'closed_prs')},
         closed AS (
           SELECT ${plan.bucket('COALESCE(p.merged_at, p.closed_at)')} AS bucket, att.agent, ${prDim} AS dim, ${otherDim} AS other_dim,
                  p.state = 'merged' AS merged, ci.green AS ci_green, rw.judged AS rework_judged, rw.reworked,
@@ -148,18 +200,11 @@ export const agentQuality: MetricFamily = {
                    SELECT 1 FROM pull_requests rv WHERE rv.org_id = p.org_id AND rv.source = p.source AND rv.repo = p.repo
                      AND rv.merged_at > p.merged_at AND rv.merged_at <= p.merged_at + interval '${REVERT_WINDOW_DAYS} days'
                      AND rv.title = 'Revert "' || p.title || '"') AS reverted
-          FROM pull_requests p
+          FROM closed_prs p
           ${strongestAttributionJoin('p', 'att')}
           ${g === 'team' ? prAuthorTeamJoin('p') : ''}
-          LEFT JOIN LATERAL (
-            SELECT bool_and(r.conclusion = 'success') AS green FROM ci_runs r
-            WHERE ${decisiveRunOf('r')}
-              AND r.head_sha = (SELECT f.head_sha FROM ci_runs f WHERE ${decisiveRunOf('f')} ORDER BY f.completed_at, f.head_sha LIMIT 1)
-          ) ci ON true
+          LEFT JOIN pr_ci ci ON ci.source = p.source AND ci.repo = p.repo AND ci.number = p.number
           ${reworkJoin('p', 'rw')}
-          WHERE p.org_id = ${org} AND p.state IN ('merged', 'closed')
-            AND COALESCE(p.merged_at, p.closed_at) >= ${from} AND COALESCE(p.merged_at, p.closed_at) < ${to} AND ${countedPrSql('p')}
-            ${team !== null ? `AND ${prAuthorInTeamSql('p', team)}` : ''}
         ),
         assisted_cells AS (${prCells(assisted, 'dim')}),
         other_cells AS (${prCells('c.agent IS NULL', 'other_dim')}),

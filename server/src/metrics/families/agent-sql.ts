@@ -21,25 +21,43 @@ export function actorPeopleCte(org: string): string {
  * file gives that extra email, else the person of an identity with that email. `person_id` (text) is null when
  * none matches (an account id nobody's identity carries); `where` narrows the sessions (`AND s.started_at >= $2`). `session_team`: the session's own team (resource
  * attribute, else the ingest token's), else its person's team when they belong to exactly one.
+ *
+ * Set-based: the people an email can name (each of the three lookups, ranked) are grouped once per email, with
+ * that person's only team, and hash-joined to the sessions: the cost is people + identities + sessions, not
+ * sessions × people. When several people match at the same rank, the smallest id wins. The lookup is unique by
+ * email, so PostgreSQL drops it from queries that read neither the person nor the team.
  */
 export function sessionPeopleCte(org: string, where = ''): string {
   return `session_people AS (
-    SELECT s.*, COALESCE(s.team, tp.team_key) AS session_team
-    FROM (
-      SELECT s.*, COALESCE(
-        (SELECT min(pe.id::text) FROM people pe WHERE pe.org_id = s.org_id AND NOT pe.is_bot AND lower(pe.email) = lower(s.person_key)),
-        (SELECT min(pe.id::text) FROM identity_mappings m JOIN people pe ON pe.org_id = m.org_id AND lower(pe.email) = m.person_email AND NOT pe.is_bot
-         WHERE m.org_id = s.org_id AND m.source = 'email' AND m.match = lower(s.person_key)),
-        (SELECT min(ip.person_id::text) FROM identities i
-         JOIN identity_people ip ON ip.org_id = i.org_id AND ip.source = i.source AND ip.external_id = i.external_id
-         JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
-         WHERE i.org_id = s.org_id AND lower(i.email) = lower(s.person_key))
-      ) AS person_id
-      FROM agent_sessions s WHERE s.org_id = ${org} ${where}
-    ) s
-    LEFT JOIN LATERAL (
-      SELECT min(tm.team_key) AS team_key FROM team_members tm WHERE tm.org_id = s.org_id AND tm.person_id::text = s.person_id HAVING count(*) = 1
-    ) tp ON true
+    SELECT s.*, sp.person_id, COALESCE(s.team, sp.team_key) AS session_team
+    FROM agent_sessions s
+    LEFT JOIN (
+      SELECT k.email, min(k.person_id) AS person_id, min(tp.team_key) AS team_key
+      FROM (
+        SELECT e.email, COALESCE(min(e.person_id) FILTER (WHERE e.rank = 1), min(e.person_id) FILTER (WHERE e.rank = 2),
+                                 min(e.person_id) FILTER (WHERE e.rank = 3)) AS person_id
+        FROM (
+          SELECT lower(pe.email) AS email, pe.id::text AS person_id, 1 AS rank FROM people pe
+          WHERE pe.org_id = ${org} AND NOT pe.is_bot AND pe.email IS NOT NULL
+          UNION ALL
+          SELECT m.match, pe.id::text, 2 FROM identity_mappings m
+          JOIN people pe ON pe.org_id = m.org_id AND lower(pe.email) = m.person_email AND NOT pe.is_bot
+          WHERE m.org_id = ${org} AND m.source = 'email'
+          UNION ALL
+          SELECT lower(i.email), ip.person_id::text, 3 FROM identities i
+          JOIN identity_people ip ON ip.org_id = i.org_id AND ip.source = i.source AND ip.external_id = i.external_id
+          JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
+          WHERE i.org_id = ${org} AND i.email IS NOT NULL
+        ) e
+        GROUP BY e.email
+      ) k
+      LEFT JOIN (
+        SELECT tm.person_id::text AS person_id, min(tm.team_key) AS team_key FROM team_members tm
+        WHERE tm.org_id = ${org} GROUP BY 1 HAVING count(*) = 1
+      ) tp ON tp.person_id = k.person_id
+      GROUP BY k.email
+    ) sp ON sp.email = lower(s.person_key)
+    WHERE s.org_id = ${org} ${where}
   )`;
 }
 
