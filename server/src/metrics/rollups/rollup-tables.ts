@@ -50,7 +50,7 @@ export const daySql = (column: string) => `(date_trunc('day', (${column}) AT TIM
  * scopes never overlap, so a row is read once.
  */
 function rowsInScopes(params: Params, scopes: readonly Scope[], table: string, alias: string, range: (x: string) => string): string {
-  const ranges = [...new Map(scopes.map((s) => [`${s.start.toISOString()}/${s.end.toISOString()}`, s])).values()];
+  const ranges = distinctRanges(scopes);
   // The outer OFFSET 0 keeps the ranges' scans first: joined with the scopes before, a range was read once per scope.
   return `(SELECT x.*, r.start_at AS scope_start, r.end_at AS scope_end
       FROM unnest(${params.add(ranges.map((s) => s.start))}::timestamptz[], ${params.add(ranges.map((s) => s.end))}::timestamptz[]) AS r(start_at, end_at)
@@ -58,6 +58,11 @@ function rowsInScopes(params: Params, scopes: readonly Scope[], table: string, a
       OFFSET 0) ${alias}
     JOIN unnest(${params.add(scopes.map((s) => s.team))}::text[], ${params.add(scopes.map((s) => s.start))}::timestamptz[], ${params.add(scopes.map((s) => s.end))}::timestamptz[]) AS s(team, start_at, end_at)
       ON s.start_at = ${alias}.scope_start AND s.end_at = ${alias}.scope_end`;
+}
+
+/** The time ranges of the scopes, each once (scopes of several teams share a day). */
+function distinctRanges(scopes: readonly Scope[]): Scope[] {
+  return [...new Map(scopes.map((s) => [`${s.start.toISOString()}/${s.end.toISOString()}`, s])).values()];
 }
 
 /** The item's histogram: its keys (one per measure it has a duration for), each counted once. */
@@ -147,19 +152,25 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
   slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
   items(params, orgParam, scopes) {
     const window = `interval '${INCIDENT_WINDOW_HOURS} hours'`;
+    const ranges = distinctRanges(scopes);
     return `
     SELECT ${daySql('d.succeeded_at')} AS day, '' AS team, COALESCE(d.repo, '') AS repo,
-           1 AS deployments, ${flag('f.incidents > 0')} AS failed,
+           1 AS deployments, ${flag('f.d_id IS NOT NULL')} AS failed,
            ${HISTOGRAM}
     FROM (SELECT d.* FROM ${rowsInScopes(params, scopes, 'deployments', 'd', (x) => `${x}.org_id = ${orgParam} AND ${x}.environment_kind = 'production' AND ${x}.succeeded_at >= r.start_at AND ${x}.succeeded_at < r.end_at`)}) d
     LEFT JOIN LATERAL (
       SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha
     ) c ON true
-    LEFT JOIN LATERAL (
-      SELECT count(*) AS incidents, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
-      FROM (${linkedIncidentsSql({ org: 'd.org_id', incidentsWhere: `AND i.opened_at >= d.succeeded_at AND i.opened_at < d.succeeded_at + ${window}` })}
-      ) l WHERE l.d_source = d.source AND l.d_id = d.external_id
-    ) f ON true
+    LEFT JOIN (
+      -- The failed ones, from the incidents' side: those opened from a range's start to 24 h after its end, each
+      -- linked to its deployment (one index lookup per incident, not a read of every incident of every
+      -- deployment's next 24 h); an incident read for two ranges only repeats a minimum.
+      SELECT l.d_source, l.d_id, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
+      FROM unnest(${params.add(ranges.map((r) => r.start))}::timestamptz[], ${params.add(ranges.map((r) => r.end))}::timestamptz[]) AS ir(start_at, end_at)
+      CROSS JOIN LATERAL (${linkedIncidentsSql({ org: orgParam, incidentsWhere: `AND i.opened_at >= ir.start_at AND i.opened_at < ir.end_at + ${window}` })} OFFSET 0) l
+      GROUP BY l.d_source, l.d_id
+      OFFSET 0
+    ) f ON f.d_source = d.source AND f.d_id = d.external_id
     CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${spanKey(0, 'c.authored_at', 'd.succeeded_at')}, ${keySql(1, 'f.recovery_hours')}]::int[], NULL) AS keys) k`;
   },
 };
