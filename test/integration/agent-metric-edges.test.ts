@@ -6,6 +6,7 @@ import { agentQuality } from '../../server/src/metrics/families/agent-quality.sq
 import type { MetricFamily, MetricPlan } from '../../server/src/metrics/metric-family';
 import { sessionsSql } from '../../server/src/regressions/observations/observations.sql';
 import { openTestDataSource } from '../support/test-data-source';
+import { insertCiRun } from '../support/domain-rows';
 
 /**
  * Edge cases of the agent definitions the set-based SQL must keep (docs/metrics.md, "A session's person";
@@ -45,13 +46,7 @@ describe('agent metrics: person resolution, reverts and first CI round', () => {
       [ORG, number, title, head, headSha, merged, ++raw],
     );
   }
-  async function ci(id: string, sha: string, prNumbers: number[], conclusion: string, completed: string) {
-    await sql(
-      `INSERT INTO ci_runs (org_id, source, repo, run_kind, external_id, name, head_sha, status, conclusion, completed_at, pr_numbers, source_updated_at, raw_event_id)
-       VALUES ($1, 'github', 'acme/web', 'check_suite', $2, 'ci', $3, 'completed', $4, $5, $6, $5, $7)`,
-      [ORG, id, sha, conclusion, completed, prNumbers, ++raw],
-    );
-  }
+  const ci = (id: string, sha: string, prNumbers: number[], conclusion: string, completed: string) => insertCiRun(sql, ORG, ++raw, { id, sha, prNumbers, conclusion, completed });
 
   beforeAll(async () => {
     ({ dataSource, close } = await openTestDataSource());

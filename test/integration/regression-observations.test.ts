@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Observation } from '../../server/src/regressions/detection/observation';
 import { readObservations } from '../../server/src/regressions/observations/read-observations';
 import { openTestDataSource } from '../support/test-data-source';
+import { insertCiRun } from '../support/domain-rows';
 
 /**
  * What regression detection reads from the domain tables: one observation per PR, first CI result, agent
@@ -36,13 +37,7 @@ describe('regression observations from the domain tables', () => {
       ++raw,
     ]);
   }
-  async function ci(id: string, sha: string, prNumbers: number[], conclusion: string, completed: string) {
-    await sql(
-      `INSERT INTO ci_runs (org_id, source, repo, run_kind, external_id, name, head_sha, status, conclusion, completed_at, pr_numbers, source_updated_at, raw_event_id)
-       VALUES ($1, 'github', 'acme/web', 'check_suite', $2, 'ci', $3, 'completed', $4, $5, $6, $5, $7)`,
-      [ORG, id, sha, conclusion, completed, prNumbers, ++raw],
-    );
-  }
+  const ci = (id: string, sha: string, prNumbers: number[], conclusion: string, completed: string) => insertCiRun(sql, ORG, ++raw, { id, sha, prNumbers, conclusion, completed });
 
   beforeAll(async () => {
     ({ dataSource, close } = await openTestDataSource());

@@ -209,7 +209,10 @@ export class PipelineService {
       if ('dropped' in result) return { event, attempts, outcome: { status: 'dropped', reason: `normalize: ${result.dropped}` } };
       return { event, attempts, facts: result.facts };
     } catch (error) {
-      return { event, attempts, outcome: this.failure(event, attempts, error) };
+      // A normalizer is a pure function of the event: whatever it throws (content it refuses, or a bug) it throws on
+      // every attempt, so the event is quarantined at once. A bug is also logged; `reprocess` retries it once fixed.
+      if (!(error instanceof InvalidEventError)) this.logger.warn({ msg: 'normalizer failed', rawEventId: event.id, source: event.source, err: (error as Error).message });
+      return { event, attempts, outcome: { status: 'failed', reason: `normalize: ${(error as Error).message}` } };
     }
   }
 

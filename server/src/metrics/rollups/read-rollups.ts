@@ -67,8 +67,8 @@ export interface RollupRead {
  * The rows of a metric family (bucket, dim, n, values) from a rollup table: the rollup rows covering the whole
  * days of the period (the coarsest grain the interval allows) plus the items of the partial days read from
  * the domain tables, bucketed, counts summed; a bucket's percentiles are those its one rollup row keeps, or
- * those of its rows' histograms merged, interpolated as percentile_cont does. Null when the plan needs the domain tables: a dimension or filter the table does not
- * hold.
+ * those of its rows' histograms merged, interpolated as percentile_cont does. Null when the plan needs the
+ * domain tables: a dimension or filter the table does not hold.
  */
 export function rollupSql(read: RollupRead): SqlQuery | null {
   const { table, plan } = read;

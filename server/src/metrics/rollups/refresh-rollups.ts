@@ -141,7 +141,8 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
 
 /**
  * The refresh's scratch tables for `table`, created once per connection: `<table>_delta` (the change of the finest
- * day rows) and `<table>_old` (the rows being replaced). Temporary, emptied at commit.
+ * day rows) and `<table>_old` (the rows being replaced). Temporary, emptied at commit: a refresh runs in one
+ * transaction (every caller's, and the advisory lock needs one too).
  */
 async function scratchTables(sql: RollupSql, table: RollupTable): Promise<{ delta: string; old: string }> {
   const delta = `pg_temp.${table.table}_delta`;
