@@ -143,16 +143,17 @@ export class RawEventWriter {
       // clients: without a listener it would end the process. The query's own rejection says what went wrong.
       const ignore = () => undefined;
       client.on('error', ignore);
-      let failed = false;
+      let lost = false;
       try {
         rows = (await client.query<Row>({ name: statementName(client), text: INSERT_RAW_EVENTS_SQL, values })).rows;
       } catch (error) {
-        failed = true;
+        lost = isDatabaseDown(error);
         throw error;
       } finally {
-        // After an error the connection is closed rather than reused: it may be the connection that failed.
+        // A lost connection is closed rather than given back to the pool; one that answered with an error (a deadlock
+        // the writer retries) is reused.
         client.off('error', ignore);
-        client.release(failed);
+        client.release(lost);
       }
     } else {
       rows = await this.dataSource.query(INSERT_RAW_EVENTS_SQL, values);

@@ -1,50 +1,9 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
-import { actorPeopleCte, countedPrSql, prAttributionsSql, prAuthorInTeamSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from './agent-sql';
+import { actorPeopleCte, countedPrSql, firstPassCiCtes, prAttributionsSql, prAuthorInTeamSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from './agent-sql';
 
 /** A session leads to a PR when its person opens an assisted PR of the same agent up to this long after it ends. */
 export const SESSION_TO_PR_HOURS = 24;
-/** CI conclusions that say something about the code; cancelled, skipped, neutral and stale runs say nothing. */
-const DECISIVE_CI_CONCLUSIONS = `('success', 'failure', 'timed_out', 'startup_failure')`;
-
-/** A completed run (alias `r`) with a decisive conclusion. */
-function decisiveRun(r: string): string {
-  return `${r}.status = 'completed' AND ${r}.completed_at IS NOT NULL AND ${r}.conclusion IN ${DECISIVE_CI_CONCLUSIONS}`;
-}
-
-/**
- * `pr_ci`: first-pass CI of the PRs of CTE `prs` (`green`, null when CI gave no result). A PR's runs are the
- * decisive runs of its repository listing it (`pr_numbers`) or on its head commit; its first round is the commit
- * of the first of them (by completion, then sha: the smallest sha of the earliest completion); green when every
- * one of its runs on that commit succeeded. Set-based: the runs listing a PR are found by unnesting their PR
- * numbers and joining, not by reading every run of the repository per PR. A run found both ways counts twice,
- * which changes neither the first commit nor bool_and.
- */
-function prCiCtes(org: string, prs: string): string {
-  const samePr = (a: string, b: string) => `${a}.source = ${b}.source AND ${a}.repo = ${b}.repo AND ${a}.number = ${b}.number`;
-  return `pr_ci_runs AS (
-          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
-          FROM ${prs} p JOIN ci_runs r ON r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.head_sha = p.head_sha
-          WHERE ${decisiveRun('r')}
-          UNION ALL
-          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
-          FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
-                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
-          JOIN ${prs} p ON ${samePr('p', 'r')}
-        ),
-        pr_ci_first AS (
-          SELECT c.source, c.repo, c.number, min(c.head_sha) AS head_sha
-          FROM pr_ci_runs c
-          JOIN (SELECT source, repo, number, min(completed_at) AS completed_at FROM pr_ci_runs GROUP BY 1, 2, 3) f ON ${samePr('f', 'c')} AND f.completed_at = c.completed_at
-          GROUP BY 1, 2, 3
-        ),
-        pr_ci AS (
-          SELECT c.source, c.repo, c.number, bool_and(c.conclusion = 'success') FILTER (WHERE c.head_sha = f.head_sha) AS green
-          FROM pr_ci_runs c JOIN pr_ci_first f ON ${samePr('f', 'c')}
-          GROUP BY 1, 2, 3
-        )`;
-}
-
 /**
  * Human rework of PR `p` (as `<as>.judged`, `<as>.reworked`): judged when a commit on its head branch is known
  * (pushes received), reworked when one of them is a person's (no agent credited, not a bot) authored after the
@@ -190,7 +149,7 @@ export const agentQuality: MetricFamily = {
             AND COALESCE(p.merged_at, p.closed_at) >= ${from} AND COALESCE(p.merged_at, p.closed_at) < ${to} AND ${countedPrSql('p')}
             ${team !== null ? `AND ${prAuthorInTeamSql('p', team)}` : ''}
         ),
-        ${prCiCtes(org, 'closed_prs')},
+        ${firstPassCiCtes(org, 'closed_prs')},
         closed AS (
           SELECT ${plan.bucket('COALESCE(p.merged_at, p.closed_at)')} AS bucket, att.agent, ${prDim} AS dim, ${otherDim} AS other_dim,
                  p.state = 'merged' AS merged, ci.green AS ci_green, rw.judged AS rework_judged, rw.reworked,

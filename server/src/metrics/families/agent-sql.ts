@@ -118,3 +118,45 @@ export function prAuthorInTeamSql(p: string, team: string): string {
  */
 export const SESSION_JUDGED = `(s.runs > 0 OR s.errors > 0)`;
 export const SESSION_SUCCEEDED = `(s.runs > 0 AND s.errors = 0)`;
+
+/** CI conclusions that say something about the code; cancelled, skipped, neutral and stale runs say nothing. */
+const DECISIVE_CI_CONCLUSIONS = `('success', 'failure', 'timed_out', 'startup_failure')`;
+
+/** A completed run (alias `r`) with a decisive conclusion. */
+function decisiveRun(r: string): string {
+  return `${r}.status = 'completed' AND ${r}.completed_at IS NOT NULL AND ${r}.conclusion IN ${DECISIVE_CI_CONCLUSIONS}`;
+}
+
+/**
+ * `pr_ci`: first-pass CI of the PRs of CTE `prs` (`green`, null when CI gave no result; `at`, when CI first gave a
+ * result), the one rule of agent-quality and regression detection. A PR's runs are the
+ * decisive runs of its repository listing it (`pr_numbers`) or on its head commit; its first round is the commit
+ * of the first of them (by completion, then sha: the smallest sha of the earliest completion); green when every
+ * one of its runs on that commit succeeded. Set-based: the runs listing a PR are found by unnesting their PR
+ * numbers and joining, not by reading every run of the repository per PR. A run found both ways counts twice,
+ * which changes neither the first commit nor bool_and.
+ */
+export function firstPassCiCtes(org: string, prs: string): string {
+  const samePr = (a: string, b: string) => `${a}.source = ${b}.source AND ${a}.repo = ${b}.repo AND ${a}.number = ${b}.number`;
+  return `pr_ci_runs AS (
+          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
+          FROM ${prs} p JOIN ci_runs r ON r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.head_sha = p.head_sha
+          WHERE ${decisiveRun('r')}
+          UNION ALL
+          SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
+          FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
+          JOIN ${prs} p ON ${samePr('p', 'r')}
+        ),
+        pr_ci_first AS (
+          SELECT c.source, c.repo, c.number, min(c.head_sha) AS head_sha
+          FROM pr_ci_runs c
+          JOIN (SELECT source, repo, number, min(completed_at) AS completed_at FROM pr_ci_runs GROUP BY 1, 2, 3) f ON ${samePr('f', 'c')} AND f.completed_at = c.completed_at
+          GROUP BY 1, 2, 3
+        ),
+        pr_ci AS (
+          SELECT c.source, c.repo, c.number, bool_and(c.conclusion = 'success') FILTER (WHERE c.head_sha = f.head_sha) AS green, min(c.completed_at) AS at
+          FROM pr_ci_runs c JOIN pr_ci_first f ON ${samePr('f', 'c')}
+          GROUP BY 1, 2, 3
+        )`;
+}

@@ -1,6 +1,6 @@
 import { hoursBetween } from '../families/experiment-sql';
 import type { Params } from '../metric-family';
-import { INCIDENT_WINDOW_HOURS, linkedIncidentsSql } from '../families/incident-links';
+import { failedDeploymentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
 import { countedPrSql, strongestAttributionJoin } from '../families/agent-sql';
@@ -31,10 +31,10 @@ export interface RollupTable {
   source: RollupSource;
   counts: readonly string[];
   measures: readonly string[];
-  /** The slice computed from the domain rows; the others are merged from it. */
+  /** The slice computed from the domain rows; every other row adds up the change of the finest rows under it. */
   finest: Slice;
-  /** Every slice kept, in an order where each is merged from one computed before it. */
-  slices: ReadonlyArray<{ slice: Slice; from: Slice; keepTeam: boolean; keepRepo: boolean }>;
+  /** The other slices kept, and which of the finest rows' team and repo each keeps. */
+  slices: ReadonlyArray<{ slice: Slice; keepTeam: boolean; keepRepo: boolean }>;
   /** One row per item: day, team, repo, the counts (0/1), hist_keys and hist_counts (all 1). */
   items(params: Params, orgParam: string, scopes: readonly Scope[]): string;
 }
@@ -94,9 +94,9 @@ export const EXPERIMENTS_BY_EVIDENCE: RollupTable = {
   measures: ['cycle', 'wait', 'build', 'verify', 'decide'],
   finest: 'team_repo',
   slices: [
-    { slice: 'team', from: 'team_repo', keepTeam: true, keepRepo: false },
-    { slice: 'repo', from: 'team_repo', keepTeam: false, keepRepo: true },
-    { slice: 'org', from: 'team', keepTeam: false, keepRepo: false },
+    { slice: 'team', keepTeam: true, keepRepo: false },
+    { slice: 'repo', keepTeam: false, keepRepo: true },
+    { slice: 'org', keepTeam: false, keepRepo: false },
   ],
   items: experimentItems(
     'evidence_at',
@@ -149,9 +149,8 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
   counts: ['deployments', 'failed'],
   measures: ['lead', 'recovery'],
   finest: 'repo',
-  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
   items(params, orgParam, scopes) {
-    const window = `interval '${INCIDENT_WINDOW_HOURS} hours'`;
     const ranges = distinctRanges(scopes);
     return `
     SELECT ${daySql('d.succeeded_at')} AS day, '' AS team, COALESCE(d.repo, '') AS repo,
@@ -162,13 +161,12 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
       SELECT min(c.authored_at) AS authored_at FROM commits c WHERE c.org_id = d.org_id AND c.sha = d.sha
     ) c ON true
     LEFT JOIN (
-      -- The failed ones, from the incidents' side: those opened from a range's start to 24 h after its end, each
-      -- linked to its deployment (one index lookup per incident, not a read of every incident of every
-      -- deployment's next 24 h); an incident read for two ranges only repeats a minimum.
-      SELECT l.d_source, l.d_id, min(${hoursBetween('l.opened_at', 'l.resolved_at')}) FILTER (WHERE l.resolved_at IS NOT NULL) AS recovery_hours
+      -- The failed ones of each range, from the incidents' side (incident-links.ts, as the exact metric): one index
+      -- lookup per incident, not a read of every incident of every deployment's next 24 h. Ranges never overlap, so
+      -- a deployment is in one at most.
+      SELECT f.source AS d_source, f.external_id AS d_id, f.recovery_hours
       FROM unnest(${params.add(ranges.map((r) => r.start))}::timestamptz[], ${params.add(ranges.map((r) => r.end))}::timestamptz[]) AS ir(start_at, end_at)
-      CROSS JOIN LATERAL (${linkedIncidentsSql({ org: orgParam, incidentsWhere: `AND i.opened_at >= ir.start_at AND i.opened_at < ir.end_at + ${window}` })} OFFSET 0) l
-      GROUP BY l.d_source, l.d_id
+      CROSS JOIN LATERAL (${failedDeploymentsSql(orgParam, 'ir.start_at', 'ir.end_at')} OFFSET 0) f
       OFFSET 0
     ) f ON f.d_source = d.source AND f.d_id = d.external_id
     CROSS JOIN LATERAL (SELECT array_remove(ARRAY[${spanKey(0, 'c.authored_at', 'd.succeeded_at')}, ${keySql(1, 'f.recovery_hours')}]::int[], NULL) AS keys) k`;
@@ -185,7 +183,7 @@ export const MERGED_PULL_REQUESTS: RollupTable = {
   counts: ['merged'],
   measures: ['cycle', 'coding', 'pickup', 'review'],
   finest: 'repo',
-  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
   items(params, orgParam, scopes) {
     const stage = PR_STAGES;
     return `
@@ -211,7 +209,7 @@ export const ASSISTED_PULL_REQUESTS: RollupTable = {
   counts: ['prs', 'assisted', 'via_agent_author', 'via_session', 'via_co_author_trailer', 'via_footer_or_label'],
   measures: [],
   finest: 'repo',
-  slices: [{ slice: 'org', from: 'repo', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
   items(params, orgParam, scopes) {
     return `
     SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS prs,

@@ -1,4 +1,4 @@
-import { actorPeopleCte, countedPrSql, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
+import { actorPeopleCte, countedPrSql, firstPassCiCtes, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from '../../metrics/families/agent-sql';
 import { failedDeploymentsSql } from '../../metrics/families/incident-links';
 import { hoursBetween } from '../../metrics/families/experiment-sql';
 import { FIRST_COMMIT_JOIN, PR_STAGES } from '../../metrics/families/pr-stages';
@@ -46,9 +46,6 @@ export function pullRequestsSql(orgId: string, from: Date, to: Date): SqlQuery {
   };
 }
 
-/** CI conclusions that say something about the code; cancelled, skipped, neutral and stale runs say nothing. */
-export const DECISIVE_CI_CONCLUSIONS = ['success', 'failure', 'timed_out', 'startup_failure'];
-
 export interface FirstCiRow {
   at: Date;
   green: boolean;
@@ -58,30 +55,25 @@ export interface FirstCiRow {
 }
 
 /**
- * First-pass CI per PR: the commit CI first gave a decisive result for (runs linked to the PR by its number
- * or its head sha, as experiments link them); green when every decisive run on that commit succeeded. Counted
- * at that first result, for PRs opened at most 30 days before the baseline starts.
+ * First-pass CI per PR, the rule of agent-quality (`firstPassCiCtes`): the commit CI first gave a decisive result
+ * for (runs linked to the PR by its number or its head sha); green when every decisive run on that commit
+ * succeeded. Counted at that first result, for PRs opened at most 30 days before the baseline starts.
  */
 export function firstCiSql(orgId: string, from: Date, to: Date): SqlQuery {
-  const linked = (c: string) =>
-    `${c}.org_id = p.org_id AND ${c}.source = p.source AND ${c}.repo = p.repo AND (p.number = ANY(${c}.pr_numbers) OR ${c}.head_sha = p.head_sha)
-     AND ${c}.status = 'completed' AND ${c}.completed_at IS NOT NULL AND ${c}.conclusion = ANY($4::text[])`;
   return {
     text: `
-      WITH ${actorPeopleCte('$1')}
-      SELECT f.at, f.green, p.repo, att.agent, ${PR_AUTHOR_TEAMS} AS teams
-      FROM pull_requests p
-      JOIN LATERAL (
-        SELECT first.at, bool_and(r.conclusion = 'success') AS green
-        FROM (SELECT c.head_sha, min(c.completed_at) AS at FROM ci_runs c WHERE ${linked('c')}
-              GROUP BY c.head_sha ORDER BY min(c.completed_at), c.head_sha LIMIT 1) first
-        JOIN ci_runs r ON ${linked('r')} AND r.head_sha = first.head_sha
-        GROUP BY first.at
-      ) f ON true
+      WITH ${actorPeopleCte('$1')},
+      prs AS MATERIALIZED (
+        SELECT p.* FROM pull_requests p
+        WHERE p.org_id = $1 AND p.opened_at >= $2::timestamptz - interval '30 days' AND p.opened_at < $3 AND ${countedPrSql('p')}
+      ),
+      ${firstPassCiCtes('$1', 'prs')}
+      SELECT ci.at, ci.green, p.repo, att.agent, ${PR_AUTHOR_TEAMS} AS teams
+      FROM prs p
+      JOIN pr_ci ci ON ci.source = p.source AND ci.repo = p.repo AND ci.number = p.number
       ${strongestAttributionJoin('p', 'att')}
-      WHERE p.org_id = $1 AND p.opened_at >= $2::timestamptz - interval '30 days' AND p.opened_at < $3 AND f.at >= $2 AND f.at < $3
-        AND ${countedPrSql('p')}`,
-    params: [orgId, from, to, DECISIVE_CI_CONCLUSIONS],
+      WHERE ci.at >= $2 AND ci.at < $3`,
+    params: [orgId, from, to],
   };
 }
 
