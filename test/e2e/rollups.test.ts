@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse } from '@loopmeter/shared';
 import { generateEvents, writeRawEvents } from '../../bench/generator';
-import { prAttributionsSql } from '../../server/src/metrics/families/agent-sql';
+import { firstPassCiCtes, prAttributionsSql } from '../../server/src/metrics/families/agent-sql';
 import { allowedError } from '../../server/src/metrics/rollups/histogram';
 import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
 import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
@@ -19,8 +19,14 @@ const ALIGNED = 'from=2025-11-10&to=2026-02-23';
 const UNALIGNED = 'from=2025-11-11T09:30:00Z&to=2026-02-20T17:45:00Z';
 const MONTHS = 'from=2025-10-01&to=2026-02-01';
 
+const AGENT_QUALITY_COUNTS = ['sessions', 'prs', 'costUsd', 'evidence', 'otherPrs'];
+const AGENT_QUALITY_RATIOS = [
+  'sessionSuccessRate', 'sessionToPr', 'mergeRate', 'firstPassCiGreen', 'reviewRounds', 'reworkRate', 'revertRate', 'costPerEvidence',
+  'otherMergeRate', 'otherFirstPassCiGreen', 'otherReviewRounds', 'otherReworkRate', 'otherRevertRate',
+];
+
 /** The metrics read from rollups, with every count key (compared exactly) and percentile key (within the stated accuracy). */
-const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean }> = [
+const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean; agentFilters?: boolean }> = [
   { metric: 'experiment-throughput', counts: ['experiments', 'ciSuccess', 'previewDeployment', 'evidenceEvent'], percentiles: [], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'insight-to-evidence', counts: [], percentiles: ['p50', 'p75', 'p90', 'waitP50', 'buildP50', 'verifyP50', 'decideP50'], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'decision-mix', counts: ['promoted', 'rejected', 'refined', 'open'], percentiles: ['timeToRejectP50'], ratios: ['promotedShare'], groupBys: ['', 'team', 'repo'], teamFilter: true },
@@ -34,6 +40,24 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
     groupBys: ['', 'repo'],
     teamFilter: false,
   },
+  {
+    metric: 'agent-cost',
+    counts: ['sessions', 'costUsd', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'totalTokens', 'reportedCostUsd', 'computedCostUsd', 'reportedCostSessions', 'computedCostSessions', 'noCostSessions'],
+    percentiles: [],
+    ratios: [],
+    groupBys: ['', 'agent', 'model'],
+    teamFilter: false,
+    agentFilters: true,
+  },
+  {
+    metric: 'agent-quality',
+    counts: AGENT_QUALITY_COUNTS,
+    percentiles: [],
+    ratios: AGENT_QUALITY_RATIOS,
+    groupBys: ['', 'agent', 'model'],
+    teamFilter: false,
+    agentFilters: true,
+  },
 ];
 
 describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
@@ -43,7 +67,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
   async function rollupRows(): Promise<string[]> {
     const out: string[] = [];
     for (const table of ROLLUP_TABLES) {
-      const rows = await sql<Record<string, unknown>>(`SELECT * FROM ${table.table} WHERE org_id = $1 ORDER BY slice, grain, day, team, repo`, [ORG]);
+      const rows = await sql<Record<string, unknown>>(`SELECT * FROM ${table.table} WHERE org_id = $1 ORDER BY slice, grain, day, ${table.dims.join(', ')}`, [ORG]);
       for (const row of rows) out.push(`${table.table} ${JSON.stringify({ ...row, day: new Date(row.day as string).toISOString() })}`);
     }
     return out;
@@ -77,6 +101,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
 
   it('answers from the rollups exactly what the domain tables give: counts equal, percentiles within 1% + 18 s', async () => {
     const teams = (await sql<{ team: string }>(`SELECT DISTINCT team FROM experiments ORDER BY 1 LIMIT 2`)).map((r) => r.team);
+    const [{ agent, model }] = await sql<{ agent: string; model: string }>(`SELECT agent, model FROM agent_sessions WHERE model IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1`);
     let compared = 0;
     for (const family of FAMILIES) {
       // Every interval on both periods; every dimension and the team filter on weeks (the dashboard's default).
@@ -86,6 +111,9 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
         // Whole months by dimension: each bucket is one rollup row, answered by the percentiles the row keeps.
         ...family.groupBys.filter(Boolean).map((groupBy) => `${MONTHS}&interval=month&groupBy=${groupBy}`),
         ...(family.teamFilter ? [`${ALIGNED}&interval=week&team=${teams[0]}`, `${UNALIGNED}&interval=month&groupBy=repo&team=${teams[1]}`] : []),
+        ...(family.agentFilters
+          ? [`${UNALIGNED}&interval=week&agent=${agent}`, `${ALIGNED}&interval=month&groupBy=model&agent=${agent}`, `${UNALIGNED}&interval=week&model=${encodeURIComponent(model)}`, `${ALIGNED}&interval=week&groupBy=agent&model=${encodeURIComponent(model)}`]
+          : []),
       ];
       for (const base of queries) {
         const query = `${base}&compare=previous`;
@@ -136,6 +164,11 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     expect((await metric('experiment-throughput', ALIGNED)).computedFrom).toBe('domain');
     expect((await metric('dora', ALIGNED)).computedFrom).toBe('rollups');
     expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('rollups');
+    // What the pipeline worker does when its queue is empty: the keys marked outside a batch are recomputed.
+    expect(await t.app.get(PipelineService).refreshDirtyRollups()).toBe(1);
+    expect(await sql(`SELECT count(*)::int AS n FROM rollup_dirty`)).toEqual([{ n: 0 }]);
+    expect((await metric('experiment-throughput', ALIGNED)).computedFrom).toBe('rollups');
+    expect(await t.app.get(PipelineService).refreshDirtyRollups()).toBe(0);
   });
 
   it('recomputes a merged PR’s day when a commit of its branch, a review or an agent attribution arrives after it', async () => {
@@ -159,7 +192,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
       pr.number,
       new Date(pr.opened_at.getTime() + 60_000),
     ]);
-    expect(await sql(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).toEqual([{ rollup: 'prs' }]);
+    expect(await sql(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).toEqual([{ rollup: 'agents' }, { rollup: 'prs' }]);
     expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('domain');
     await t.app.get(RollupsService).refresh(ORG);
     const fast = await metric('pr-cycle', `${ALIGNED}&interval=week`);
@@ -167,7 +200,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     expect(fast.computedFrom).toBe('rollups');
     // The PR's day, week and month rows, of its repo and of the org: nothing else.
     const after = await rollupRows();
-    const changed = after.filter((row) => !before.includes(row));
+    const changed = after.filter((row) => !before.includes(row) && !row.startsWith('rollup_agents '));
     expect(changed.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_pull_requests'));
     expect(after.length).toBe(before.length);
     for (const [i, row] of fast.rows.entries()) {
@@ -194,7 +227,116 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     expect(assisted.total.values.assisted).toBe((assistedBefore.total.values.assisted ?? 0) + 1);
     expect(assisted.total.values.viaCoAuthorTrailer).toBe((assistedBefore.total.values.viaCoAuthorTrailer ?? 0) + 1);
     expect(assisted.total).toEqual((await metric('agent-assisted-prs', `${ALIGNED}&compute=exact`)).total);
-    const changedByAttribution = (await rollupRows()).filter((row) => !beforeAttribution.includes(row));
+    const changedByAttribution = (await rollupRows()).filter((row) => !beforeAttribution.includes(row) && !row.startsWith('rollup_agents '));
     expect(changedByAttribution.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_assisted_prs'));
+    await expectAgentQualityExact();
+  });
+
+  /** agent-quality from the rollups (refreshed first) equals the domain tables' answer, cell by cell, in every view. */
+  async function expectAgentQualityExact(): Promise<MetricResponse> {
+    await t.app.get(RollupsService).refresh(ORG);
+    let total: MetricResponse | undefined;
+    for (const query of [`${ALIGNED}&interval=week`, `${UNALIGNED}&interval=month&groupBy=agent`, `${ALIGNED}&interval=week&groupBy=model`]) {
+      const fast = await metric('agent-quality', query);
+      const exact = await metric('agent-quality', `${query}&compute=exact`);
+      expect({ query, from: fast.computedFrom }).toEqual({ query, from: 'rollups' });
+      expect({ query, rows: fast.rows, total: fast.total }).toEqual({ query, rows: exact.rows, total: exact.total });
+      total ??= fast;
+    }
+    return total!;
+  }
+
+  it('recomputes agent quality when a PR’s CI run, review, revert, author identity or a session arrives late', async () => {
+    const sums = async () =>
+      (
+        await sql<Record<string, number>>(
+          `SELECT sum(sessions)::int AS sessions, sum(known_person)::int AS known_person, sum(to_pr)::int AS to_pr, sum(ci_judged)::int AS ci_judged,
+                  sum(ci_green)::int AS ci_green, sum(changes_requested)::int AS changes_requested, sum(reverted)::int AS reverted, sum(prs)::int AS prs
+           FROM rollup_agents WHERE org_id = $1 AND slice = 'agent' AND grain = 'day'`,
+          [ORG],
+        )
+      )[0];
+    const dirty = async () => (await sql<{ rollup: string }>(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).map((r) => r.rollup);
+    await expectAgentQualityExact();
+    const base = await sums();
+    // A merged agent-assisted PR of a person.
+    const [pr] = await sql<{ source: string; repo: string; number: number; title: string; merged_at: Date; author_id: string; opened_at: Date }>(
+      `SELECT p.source, p.repo, p.number, p.title, p.merged_at, p.author_id, p.opened_at FROM pull_requests p
+       WHERE p.org_id = $1 AND p.merged_at >= '2025-12-01' AND p.merged_at < '2026-02-01' AND NOT p.author_is_bot AND EXISTS (${prAttributionsSql('p')})
+       ORDER BY p.merged_at LIMIT 1`,
+      [ORG],
+    );
+    const firstPass = async () =>
+      (
+        await sql<{ green: boolean | null }>(
+          `WITH prs AS (SELECT * FROM pull_requests WHERE org_id = $1 AND source = $2 AND repo = $3 AND number = $4), ${firstPassCiCtes('$1', 'prs')}
+           SELECT (SELECT green FROM pr_ci) AS green`,
+          [ORG, pr.source, pr.repo, pr.number],
+        )
+      )[0].green;
+    const wasGreen = await firstPass();
+
+    // 1. A failed CI run listing it, before any other: its first CI round is now that run's, not green.
+    await sql(
+      `INSERT INTO ci_runs (org_id, source, repo, run_kind, external_id, name, head_sha, status, conclusion, started_at, completed_at, pr_numbers, source_updated_at, raw_event_id)
+       VALUES ($1, $2, $3, 'workflow_run', 'late-run', 'ci', 'late0000000000000000000000000000000000000', 'completed', 'failure', $5, $5, ARRAY[$4::int], $5, 1)`,
+      [ORG, pr.source, pr.repo, pr.number, new Date(pr.opened_at.getTime() - 10 * 86_400_000)],
+    );
+    expect(await firstPass()).toBe(false);
+    expect(await dirty()).toEqual(['agents']);
+    await expectAgentQualityExact();
+    const afterCi = await sums();
+    expect(afterCi).toEqual({ ...base, ci_judged: base.ci_judged + (wasGreen === null ? 1 : 0), ci_green: base.ci_green - (wasGreen === true ? 1 : 0) });
+
+    // 2. A review requesting changes.
+    await sql(`INSERT INTO reviews (org_id, source, repo, pr_number, review_id, reviewer_id, state, submitted_at, raw_event_id) VALUES ($1, $2, $3, $4, 'late-changes', 'late-reviewer', 'changes_requested', $5, 1)`, [
+      ORG, pr.source, pr.repo, pr.number, new Date(pr.merged_at.getTime() - 60_000),
+    ]);
+    expect(await dirty()).toContain('agents');
+    await expectAgentQualityExact();
+    const afterReview = await sums();
+    expect(afterReview).toEqual({ ...afterCi, changes_requested: afterCi.changes_requested + 1 });
+
+    // 3. A PR reverting it, merged two days later: only the reverted PR's day changes, in another month.
+    await sql(
+      `INSERT INTO pull_requests (org_id, source, repo, number, title, body, state, draft, head_ref, base_ref, author_id, author_is_bot, opened_at, merged_at, source_updated_at, raw_event_id)
+       VALUES ($1, $2, $3, 999999, $4, '', 'merged', false, 'revert-late', 'main', 'late-reverter', false, $5, $5, $5, 1)`,
+      [ORG, pr.source, pr.repo, `Revert "${pr.title}"`, new Date(pr.merged_at.getTime() + 2 * 86_400_000)],
+    );
+    await expectAgentQualityExact();
+    const afterRevert = await sums();
+    // The revert PR itself is one more closed PR (no agent touched it).
+    expect(afterRevert).toEqual({ ...afterReview, reverted: afterReview.reverted + 1, prs: afterReview.prs + 1 });
+
+    // 4. A session of the PR's author, of the PR's agent, just before it opened, whose person is known only by an
+    //    email the author's identity gets afterwards: session → PR moves when the identity learns the email.
+    const [{ agent }] = await sql<{ agent: string }>(`SELECT x.agent FROM pull_requests p CROSS JOIN LATERAL (${prAttributionsSql('p')}) x WHERE p.org_id = $1 AND p.source = $2 AND p.repo = $3 AND p.number = $4 LIMIT 1`, [
+      ORG, pr.source, pr.repo, pr.number,
+    ]);
+    await sql(
+      `INSERT INTO agent_sessions (org_id, agent, session_id, person_key, started_at, ended_at, runs, errors, raw_event_id)
+       VALUES ($1, $2, 'late-session', 'late.author@example.com', $3, $4, 3, 0, 1)`,
+      [ORG, agent, new Date(pr.opened_at.getTime() - 2 * 3_600_000), new Date(pr.opened_at.getTime() - 3_600_000)],
+    );
+    expect(await dirty()).toEqual(['agents']);
+    await expectAgentQualityExact();
+    const afterSession = await sums();
+    expect(afterSession).toEqual({ ...afterRevert, sessions: afterRevert.sessions + 1 });
+    const [{ person_id: person }] = await sql<{ person_id: string }>(`SELECT person_id FROM identity_people WHERE org_id = $1 AND source || ':' || external_id = $2`, [ORG, pr.author_id]);
+    // Another account of the author's (as the identity resolver would link it), with that email.
+    await sql(`INSERT INTO identities (org_id, source, external_id, login, email) VALUES ($1, 'gitlab', 'late-account', 'late', 'late.author@example.com')`, [ORG]);
+    expect(await dirty()).toEqual(['agents']);
+    await t.app.get(RollupsService).refresh(ORG);
+    expect(await sums()).toEqual(afterSession);
+    await sql(`INSERT INTO identity_people (org_id, source, external_id, person_id, reason) VALUES ($1, 'gitlab', 'late-account', $2, 'email')`, [ORG, person]);
+    expect(await dirty()).toEqual(['agents']);
+    await expectAgentQualityExact();
+    expect(await sums()).toEqual({ ...afterSession, known_person: afterSession.known_person + 1, to_pr: afterSession.to_pr + 1 });
+
+    // The pipeline upserts every account and commit it sees again: the same values mark nothing.
+    await sql(`UPDATE identities SET email = email WHERE org_id = $1`, [ORG]);
+    await sql(`UPDATE people SET email = email WHERE org_id = $1`, [ORG]);
+    await sql(`UPDATE commits SET branch = branch WHERE org_id = $1`, [ORG]);
+    expect(await dirty()).not.toContain('agents');
   });
 });

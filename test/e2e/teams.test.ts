@@ -53,6 +53,11 @@ describe('teams API', () => {
          ($1, 'github', '49699333', 'dependabot[bot]', NULL, NULL, true)`,
       [ORG],
     );
+    // An agent session of Noah's, by the email the teams file will give him.
+    await t.app.get(DataSource).query(
+      `INSERT INTO agent_sessions (org_id, agent, session_id, person_key, started_at, ended_at, runs, raw_event_id) VALUES ($1, 'claude-code', 's-noah', 'Noah@Example.com', '2026-03-02T09:00:00Z', '2026-03-02T09:30:00Z', 2, 1)`,
+      [ORG],
+    );
   });
   afterAll(() => t.close());
 
@@ -60,6 +65,10 @@ describe('teams API', () => {
     const res = await t.request('POST', '/api/teams/import', { token: TEST_ADMIN_TOKEN, body: { yaml: TEAMS_YAML } });
     expect(res.status).toBe(200);
     expect(teamsImportReportSchema.parse(res.body)).toEqual({ teams: 2, people: 3, mappings: 3, removedMemberships: 0 });
+    // The agent-quality rollup was refreshed with the import: Noah's session now has a person, and nothing waits.
+    const db = t.app.get(DataSource);
+    expect(await db.query(`SELECT count(*)::int AS n FROM rollup_dirty WHERE org_id = $1`, [ORG])).toEqual([{ n: 0 }]);
+    expect(await db.query(`SELECT sessions, known_person FROM rollup_agents WHERE org_id = $1 AND slice = 'agent' AND grain = 'day'`, [ORG])).toEqual([{ sessions: 1, known_person: 1 }]);
   });
 
   it('lists the teams with their member counts to a read token', async () => {

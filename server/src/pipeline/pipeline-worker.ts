@@ -54,6 +54,8 @@ export class PipelineWorker implements OnApplicationBootstrap, OnApplicationShut
       try {
         const claimed = await this.pipeline.drain();
         if (claimed > 0) this.logger.debug({ msg: 'pipeline batch done', claimed });
+        // Idle: rollup keys marked outside a batch are recomputed now rather than at the org's next event.
+        else if ((await this.pipeline.refreshDirtyRollups()) > 0) this.logger.debug({ msg: 'dirty rollups refreshed' });
       } catch (error) {
         pause = ERROR_PAUSE_MS;
         if (!isDatabaseDown(error)) this.logger.error({ msg: 'pipeline batch failed', err: (error as Error).message });

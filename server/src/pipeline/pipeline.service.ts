@@ -85,6 +85,17 @@ export class PipelineService {
   }
 
   /**
+   * Recomputes the rollup keys marked dirty outside a batch (a migration adding a rollup, a teams file, rows written
+   * by hand), for every org that has some; the worker calls it when the queue is empty, so an idle org's metrics do
+   * not stay on the domain tables until its next event. Returns the orgs refreshed.
+   */
+  async refreshDirtyRollups(): Promise<number> {
+    const orgs: Array<{ org_id: string }> = await this.dataSource.query(`SELECT DISTINCT org_id FROM rollup_dirty`);
+    for (const { org_id: org } of orgs) await this.dataSource.transaction((m) => refreshRollups((t, p) => m.query(t, p), org));
+    return orgs.length;
+  }
+
+  /**
    * ANALYZE of the tables the pipeline grew by more than 10% since their last statistics (autovacuum's default
    * rule). The batch queries join small key sets with large tables; without statistics the planner takes those
    * tables for a few rows and picks plans quadratic in their size (measured: seconds per batch at 200k events).
@@ -178,10 +189,11 @@ export class PipelineService {
         // Only the touched insights are built again, unless the known keys changed: then any link may have.
         const scope: ExperimentScope = keysChanged ? 'all' : uniqueWorkItems([...insightsBefore.get(org)!, ...(await touchedInsights(query(runner), org, keys.get(org)!))]);
         await buildExperiments((t, p) => runner.query(t, p), org, scope);
-        // The rollup keys the domain changes of this batch marked dirty (triggers), recomputed before commit.
-        await refreshRollups((t, p) => runner.query(t, p), org);
         // New source accounts become people (by mapping, email or login), in the same transaction.
         await this.identities.resolve(org, runner.manager);
+        // The rollup keys the domain changes of this batch marked dirty (triggers), recomputed before commit: after
+        // the people, whom agent quality's sessions and PR authors are looked up in.
+        await refreshRollups((t, p) => runner.query(t, p), org);
       }
       await runner.commitTransaction();
       return result;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { memberAccounts, type IdentityReason, type TeamDetail, type TeamRole, type TeamsFile, type TeamsImportReport, type TeamSummary } from '@loopmeter/shared';
+import { refreshRollups } from '../metrics/rollups/refresh-rollups';
 import { DEFAULT_ORG_ID } from '../orgs/org.entity';
 import { IdentityResolver, lockIdentityResolution } from './identity-resolver.service';
 import { personIdFor, personKeyForEmail } from './person-id';
@@ -94,6 +95,8 @@ export class TeamsService {
         [orgId, memberships.map((x) => x.teamKey), memberships.map((x) => x.personId), memberships.map((x) => x.role)],
       );
       await this.resolver.resolve(orgId, m);
+      // People and accounts moved: the agent-quality days of their sessions are recomputed now, not at the next batch.
+      await refreshRollups((t, p) => m.query(t, p), orgId);
       return { teams: teams.length, people: people.length, mappings: mappings.length, removedMemberships: removed[1] };
     });
   }

@@ -1,34 +1,48 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
-import { actorPeopleCte, countedPrSql, firstPassCiCtes, prAttributionsSql, prAuthorInTeamSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, strongestAttributionJoin } from './agent-sql';
+import { rollupRowsSql } from '../rollups/read-rollups';
+import { AGENT_ROLLUP, EXPERIMENTS_BY_EVIDENCE } from '../rollups/rollup-tables';
+import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, prAuthorInTeamSql, prAuthorTeamJoin, REVERT_WINDOW_DAYS, SESSION_JUDGED, SESSION_SUCCEEDED, SESSION_TO_PR_HOURS, sessionPeopleCte, sessionToPrCtes } from './agent-sql';
 
-/** A session leads to a PR when its person opens an assisted PR of the same agent up to this long after it ends. */
-export const SESSION_TO_PR_HOURS = 24;
-/**
- * Human rework of PR `p` (as `<as>.judged`, `<as>.reworked`): judged when a commit on its head branch is known
- * (pushes received), reworked when one of them is a person's (no agent credited, not a bot) authored after the
- * agent first worked on it: its first agent-credited commit, or the PR's opening if earlier. For a PR no agent
- * touched that is simply a commit after the opening, the same measure on the other side. Needs `bot_actors`
- * (the actor ids of bot people: a handful, where `actor_people` has every account).
- */
-function reworkJoin(p: string, as: string): string {
-  return `LEFT JOIN LATERAL (
-      SELECT count(*) > 0 AS judged, COALESCE(bool_or(NOT w.by_agent AND NOT w.by_bot AND w.authored_at > LEAST(${p}.opened_at, w.first_agent_at)), false) AS reworked
-      FROM (
-        SELECT c.authored_at, a.by_agent, b.by_bot, min(c.authored_at) FILTER (WHERE a.by_agent) OVER () AS first_agent_at
-        FROM commits c
-        CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM agent_attributions x WHERE x.org_id = c.org_id AND x.target_type = 'commit'
-                                           AND x.target_key = c.source || ':' || c.repo || '@' || c.sha) AS by_agent) a
-        CROSS JOIN LATERAL (SELECT COALESCE(c.author_login, '') LIKE '%[bot]'
-                                   OR EXISTS (SELECT 1 FROM bot_actors ba WHERE ba.actor_id = c.author_id) AS by_bot) b
-        WHERE c.org_id = ${p}.org_id AND c.source = ${p}.source AND c.repo = ${p}.repo AND c.branch = ${p}.head_ref
-          AND c.authored_at <= COALESCE(${p}.merged_at, ${p}.closed_at)
-      ) w
-    ) ${as} ON true`;
+export { REVERT_WINDOW_DAYS, SESSION_TO_PR_HOURS };
+
+/** The values of PR cells `a` (prs, merged, ci_judged, ci_green, changes_requested, reverted, rework_judged, reworked) under the given names. */
+function prValues(a: string, keys: { prs: string; merge: string; ci: string; review: string; rework: string; revert: string }): string {
+  return `COALESCE(${a}.prs, 0) AS "${keys.prs}",
+               ${a}.merged::float8 / NULLIF(${a}.prs, 0) AS "${keys.merge}",
+               ${a}.ci_green::float8 / NULLIF(${a}.ci_judged, 0) AS "${keys.ci}",
+               ${a}.changes_requested::float8 / NULLIF(${a}.prs, 0) AS "${keys.review}",
+               ${a}.reworked::float8 / NULLIF(${a}.rework_judged, 0) AS "${keys.rework}",
+               ${a}.reverted::float8 / NULLIF(${a}.merged, 0) AS "${keys.revert}"`;
 }
 
-/** A merged PR is reverted when a PR titled `Revert "<its title>"` merges within this many days. */
-export const REVERT_WINDOW_DAYS = 14;
+/**
+ * The family's rows from its four kinds of cells (bucket, dim and their counts), whichever tables they came from:
+ * `session_cells` (sessions, judged, succeeded, known_person, to_pr, cost), `assisted_cells` and `other_cells` (the
+ * PR counts of prValues) and `evidence_cells` (evidence). With `sharedByDim` (no groupBy, or team) other PRs and
+ * evidence have rows of their own and are matched by dim; else they are the bucket's, in every row.
+ */
+function cellsToRowsSql(sharedByDim: boolean): string {
+  const sameDim = (a: string) => (sharedByDim ? `AND COALESCE(${a}.dim, '') = COALESCE(k.dim, '')` : '');
+  return `keys AS (
+          SELECT bucket, dim FROM session_cells UNION SELECT bucket, dim FROM assisted_cells
+          ${sharedByDim ? 'UNION SELECT bucket, dim FROM other_cells UNION SELECT bucket, dim FROM evidence_cells' : ''}
+        )
+        SELECT k.bucket, k.dim, COALESCE(s.sessions, 0) + COALESCE(a.prs, 0) AS n,
+               COALESCE(s.sessions, 0) AS sessions,
+               s.succeeded::float8 / NULLIF(s.judged, 0) AS "sessionSuccessRate",
+               s.to_pr::float8 / NULLIF(s.known_person, 0) AS "sessionToPr",
+               ${prValues('a', { prs: 'prs', merge: 'mergeRate', ci: 'firstPassCiGreen', review: 'reviewRounds', rework: 'reworkRate', revert: 'revertRate' })},
+               COALESCE(s.cost, 0) AS "costUsd",
+               COALESCE(ev.evidence, 0) AS evidence,
+               COALESCE(s.cost, 0) / NULLIF(ev.evidence, 0) AS "costPerEvidence",
+               ${prValues('o', { prs: 'otherPrs', merge: 'otherMergeRate', ci: 'otherFirstPassCiGreen', review: 'otherReviewRounds', rework: 'otherReworkRate', revert: 'otherRevertRate' })}
+        FROM keys k
+        LEFT JOIN session_cells s ON s.bucket = k.bucket AND COALESCE(s.dim, '') = COALESCE(k.dim, '')
+        LEFT JOIN assisted_cells a ON a.bucket = k.bucket AND COALESCE(a.dim, '') = COALESCE(k.dim, '')
+        LEFT JOIN other_cells o ON o.bucket = k.bucket ${sameDim('o')}
+        LEFT JOIN evidence_cells ev ON ev.bucket = k.bucket ${sameDim('ev')}`;
+}
 
 /**
  * How well agents do, per agent, model or team. Three kinds of items, each in the bucket of its own time:
@@ -100,36 +114,12 @@ export const agentQuality: MetricFamily = {
                  sum(c.changes_requested) AS changes_requested, count(*) FILTER (WHERE c.reverted) AS reverted,
                  count(*) FILTER (WHERE c.rework_judged) AS rework_judged, count(*) FILTER (WHERE c.reworked) AS reworked
           FROM closed c WHERE ${where} GROUP BY 1, 2`;
-    const prValues = (a: string, trailing: string, keys: { prs: string; merge: string; ci: string; review: string; rework: string; revert: string }) => `
-               COALESCE(${a}.prs, 0) AS "${keys.prs}",
-               ${a}.merged::float8 / NULLIF(${a}.prs, 0) AS "${keys.merge}",
-               ${a}.ci_green::float8 / NULLIF(${a}.ci_judged, 0) AS "${keys.ci}",
-               ${a}.changes_requested::float8 / NULLIF(${a}.prs, 0) AS "${keys.review}",
-               ${a}.reworked::float8 / NULLIF(${a}.rework_judged, 0) AS "${keys.rework}",
-               ${a}.reverted::float8 / NULLIF(${a}.merged, 0) AS "${keys.revert}"${trailing}`;
-    const sameDim = (a: string) => (sharedByDim ? `AND COALESCE(${a}.dim, '') = COALESCE(k.dim, '')` : '');
 
     return {
       text: `
         WITH ${actorPeopleCte(org)}, ${sessionPeopleCte(org, sessionWhere)},
-        bot_actors AS MATERIALIZED (SELECT ap.actor_id FROM actor_people ap WHERE ap.is_bot),
-        -- The assisted PRs of people, opened from the period start to 24 h after the last of its sessions ends.
-        person_prs AS (
-          SELECT DISTINCT ap.person_id::text AS person_id, x.agent, p.opened_at
-          FROM pull_requests p
-          JOIN actor_people ap ON ap.actor_id = p.author_id AND NOT ap.is_bot
-          CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
-          WHERE p.org_id = ${org} AND p.opened_at >= ${from}
-            AND p.opened_at <= (SELECT max(ls.ended_at) FROM session_people ls) + interval '${SESSION_TO_PR_HOURS} hours'
-        ),
-        -- Sessions that led to a PR, as a semi-join (one pass), not a lookup per session.
-        sessions_to_pr AS (
-          SELECT s.agent, s.session_id FROM session_people s
-          WHERE s.person_id IS NOT NULL AND EXISTS (
-            SELECT 1 FROM person_prs pp
-            WHERE pp.person_id = s.person_id AND pp.agent = s.agent
-              AND pp.opened_at >= s.started_at AND pp.opened_at <= s.ended_at + interval '${SESSION_TO_PR_HOURS} hours')
-        ),
+        ${BOT_ACTORS_CTE},
+        ${sessionToPrCtes(org, from)},
         session_cells AS (
           SELECT ${plan.bucket('s.started_at')} AS bucket, ${sessionDim} AS dim, count(*) AS sessions,
                  count(*) FILTER (WHERE ${SESSION_JUDGED}) AS judged,
@@ -151,19 +141,10 @@ export const agentQuality: MetricFamily = {
         ),
         ${firstPassCiCtes(org, 'closed_prs')},
         closed AS (
-          SELECT ${plan.bucket('COALESCE(p.merged_at, p.closed_at)')} AS bucket, att.agent, ${prDim} AS dim, ${otherDim} AS other_dim,
-                 p.state = 'merged' AS merged, ci.green AS ci_green, rw.judged AS rework_judged, rw.reworked,
-                 (SELECT count(*) FROM reviews r WHERE r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.pr_number = p.number
-                    AND r.state = 'changes_requested') AS changes_requested,
-                 p.state = 'merged' AND EXISTS (
-                   SELECT 1 FROM pull_requests rv WHERE rv.org_id = p.org_id AND rv.source = p.source AND rv.repo = p.repo
-                     AND rv.merged_at > p.merged_at AND rv.merged_at <= p.merged_at + interval '${REVERT_WINDOW_DAYS} days'
-                     AND rv.title = 'Revert "' || p.title || '"') AS reverted
+          SELECT ${plan.bucket('COALESCE(p.merged_at, p.closed_at)')} AS bucket, att.agent, ${prDim} AS dim, ${otherDim} AS other_dim, ${CLOSED_PR_FACTS}
           FROM closed_prs p
-          ${strongestAttributionJoin('p', 'att')}
+          ${closedPrFactsJoins('p')}
           ${g === 'team' ? prAuthorTeamJoin('p') : ''}
-          LEFT JOIN pr_ci ci ON ci.source = p.source AND ci.repo = p.repo AND ci.number = p.number
-          ${reworkJoin('p', 'rw')}
         ),
         assisted_cells AS (${prCells(assisted, 'dim')}),
         other_cells AS (${prCells('c.agent IS NULL', 'other_dim')}),
@@ -173,24 +154,41 @@ export const agentQuality: MetricFamily = {
           WHERE e.org_id = ${org} AND e.evidence_at >= ${from} AND e.evidence_at < ${to} ${team !== null ? `AND e.team = ${team}` : ''}
           GROUP BY 1, 2
         ),
-        keys AS (
-          SELECT bucket, dim FROM session_cells UNION SELECT bucket, dim FROM assisted_cells
-          ${sharedByDim ? 'UNION SELECT bucket, dim FROM other_cells UNION SELECT bucket, dim FROM evidence_cells' : ''}
-        )
-        SELECT k.bucket, k.dim, COALESCE(s.sessions, 0) + COALESCE(a.prs, 0) AS n,
-               COALESCE(s.sessions, 0) AS sessions,
-               s.succeeded::float8 / NULLIF(s.judged, 0) AS "sessionSuccessRate",
-               s.to_pr::float8 / NULLIF(s.known_person, 0) AS "sessionToPr",
-               ${prValues('a', ',', { prs: 'prs', merge: 'mergeRate', ci: 'firstPassCiGreen', review: 'reviewRounds', rework: 'reworkRate', revert: 'revertRate' })}
-               COALESCE(s.cost, 0) AS "costUsd",
-               COALESCE(ev.evidence, 0) AS evidence,
-               COALESCE(s.cost, 0) / NULLIF(ev.evidence, 0) AS "costPerEvidence",
-               ${prValues('o', '', { prs: 'otherPrs', merge: 'otherMergeRate', ci: 'otherFirstPassCiGreen', review: 'otherReviewRounds', rework: 'otherReworkRate', revert: 'otherRevertRate' })}
-        FROM keys k
-        LEFT JOIN session_cells s ON s.bucket = k.bucket AND COALESCE(s.dim, '') = COALESCE(k.dim, '')
-        LEFT JOIN assisted_cells a ON a.bucket = k.bucket AND COALESCE(a.dim, '') = COALESCE(k.dim, '')
-        LEFT JOIN other_cells o ON o.bucket = k.bucket ${sameDim('o')}
-        LEFT JOIN evidence_cells ev ON ev.bucket = k.bucket ${sameDim('ev')}`,
+        ${cellsToRowsSql(sharedByDim)}`,
+      params: params.values,
+    };
+  },
+  rollupSources: ['agents', 'experiments'],
+  /**
+   * Without a team (filter or groupBy) the cells come from rollup_agents (sessions and PRs by agent and model)
+   * and rollup_experiments_evidence (evidence, the org's), the partial days from the same items SQL.
+   */
+  fromRollups(plan) {
+    const g = plan.groupBy;
+    if (g === 'team' || plan.filters.team !== undefined) return null;
+    const params = new Params();
+    const org = params.add(plan.orgId);
+    const agent = plan.filters.agent !== undefined ? params.add(plan.filters.agent) : null;
+    const model = plan.filters.model !== undefined ? params.add(plan.filters.model) : null;
+    // By model (or for one model) the finest rows; else the rows of each agent, all models together.
+    const agents = rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== null ? 'agent_model' : 'agent', null);
+    const evidence = rollupRowsSql(EXPERIMENTS_BY_EVIDENCE, params, org, plan, 'org', null);
+    // Sessions and assisted PRs are the rows of an agent ('' is the PRs no agent touched); a PR has no model ('').
+    const dim = g === 'agent' ? 'r.agent' : g === 'model' ? `CASE WHEN r.model = '' THEN '(none)' ELSE r.model END` : 'NULL::text';
+    const mine = ["r.agent <> ''", agent !== null ? `r.agent = ${agent}` : '', model !== null ? `r.model = ${model}` : ''].filter(Boolean).join(' AND ');
+    const prSums = 'sum(r.prs) AS prs, sum(r.merged) AS merged, sum(r.ci_judged) AS ci_judged, sum(r.ci_green) AS ci_green, sum(r.changes_requested) AS changes_requested, sum(r.reverted) AS reverted, sum(r.rework_judged) AS rework_judged, sum(r.reworked) AS reworked';
+    return {
+      text: `
+        WITH r AS (SELECT ${plan.bucket('a.day')} AS bucket, a.* FROM (${agents}) a),
+        session_cells AS (
+          SELECT r.bucket, ${dim} AS dim, sum(r.sessions) AS sessions, sum(r.judged) AS judged, sum(r.succeeded) AS succeeded,
+                 sum(r.known_person) AS known_person, sum(r.to_pr) AS to_pr, sum(r.cost_usd) AS cost
+          FROM r WHERE ${mine} GROUP BY 1, 2 HAVING sum(r.sessions) > 0
+        ),
+        assisted_cells AS (SELECT r.bucket, ${dim} AS dim, ${prSums} FROM r WHERE ${mine} GROUP BY 1, 2 HAVING sum(r.prs) > 0),
+        other_cells AS (SELECT r.bucket, NULL::text AS dim, ${prSums} FROM r WHERE r.agent = '' GROUP BY 1 HAVING sum(r.prs) > 0),
+        evidence_cells AS (SELECT ${plan.bucket('e.day')} AS bucket, NULL::text AS dim, sum(e.experiments) AS evidence FROM (${evidence}) e GROUP BY 1),
+        ${cellsToRowsSql(g === null)}`,
       params: params.values,
     };
   },

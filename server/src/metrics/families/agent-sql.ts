@@ -160,3 +160,78 @@ export function firstPassCiCtes(org: string, prs: string): string {
           GROUP BY 1, 2, 3
         )`;
 }
+
+/** A session leads to a PR when its person opens an assisted PR of the same agent up to this long after it ends. */
+export const SESSION_TO_PR_HOURS = 24;
+
+/** A merged PR is reverted when a PR titled `Revert "<its title>"` merges within this many days. */
+export const REVERT_WINDOW_DAYS = 14;
+
+/** `bot_actors`: the actor ids of bot people (a handful, where `actor_people` has every account). Needs `actor_people`. */
+export const BOT_ACTORS_CTE = `bot_actors AS MATERIALIZED (SELECT ap.actor_id FROM actor_people ap WHERE ap.is_bot)`;
+
+/**
+ * `person_prs` and `sessions_to_pr`: which sessions of CTE `session_people` led to a PR (session → PR), given
+ * `from`, the earliest session start they hold. Needs `actor_people`.
+ */
+export function sessionToPrCtes(org: string, from: string): string {
+  return `
+        -- The assisted PRs of people, opened from the period start to 24 h after the last of its sessions ends.
+        person_prs AS (
+          SELECT DISTINCT ap.person_id::text AS person_id, x.agent, p.opened_at
+          FROM pull_requests p
+          JOIN actor_people ap ON ap.actor_id = p.author_id AND NOT ap.is_bot
+          CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
+          WHERE p.org_id = ${org} AND p.opened_at >= ${from}
+            AND p.opened_at <= (SELECT max(ls.ended_at) FROM session_people ls) + interval '${SESSION_TO_PR_HOURS} hours'
+        ),
+        -- Sessions that led to a PR, as a semi-join (one pass), not a lookup per session.
+        sessions_to_pr AS (
+          SELECT s.agent, s.session_id FROM session_people s
+          WHERE s.person_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM person_prs pp
+            WHERE pp.person_id = s.person_id AND pp.agent = s.agent
+              AND pp.opened_at >= s.started_at AND pp.opened_at <= s.ended_at + interval '${SESSION_TO_PR_HOURS} hours')
+        )`;
+}
+
+/**
+ * Human rework of PR `p` (as `<as>.judged`, `<as>.reworked`): judged when a commit on its head branch is known
+ * (pushes received), reworked when one of them is a person's (no agent credited, not a bot) authored after the
+ * agent first worked on it: its first agent-credited commit, or the PR's opening if earlier. For a PR no agent
+ * touched that is simply a commit after the opening, the same measure on the other side. Needs `bot_actors`.
+ */
+function reworkJoin(p: string, as: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT count(*) > 0 AS judged, COALESCE(bool_or(NOT w.by_agent AND NOT w.by_bot AND w.authored_at > LEAST(${p}.opened_at, w.first_agent_at)), false) AS reworked
+      FROM (
+        SELECT c.authored_at, a.by_agent, b.by_bot, min(c.authored_at) FILTER (WHERE a.by_agent) OVER () AS first_agent_at
+        FROM commits c
+        CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM agent_attributions x WHERE x.org_id = c.org_id AND x.target_type = 'commit'
+                                           AND x.target_key = c.source || ':' || c.repo || '@' || c.sha) AS by_agent) a
+        CROSS JOIN LATERAL (SELECT COALESCE(c.author_login, '') LIKE '%[bot]'
+                                   OR EXISTS (SELECT 1 FROM bot_actors ba WHERE ba.actor_id = c.author_id) AS by_bot) b
+        WHERE c.org_id = ${p}.org_id AND c.source = ${p}.source AND c.repo = ${p}.repo AND c.branch = ${p}.head_ref
+          AND c.authored_at <= COALESCE(${p}.merged_at, ${p}.closed_at)
+      ) w
+    ) ${as} ON true`;
+}
+
+/**
+ * What agent-quality knows of each closed PR `p` (with `closedPrFactsJoins`): `att.agent` (its strongest
+ * attribution's agent, null when no agent touched it) and the columns of CLOSED_PR_FACTS. Needs `bot_actors` and
+ * `pr_ci` (firstPassCiCtes over the same PRs).
+ */
+export function closedPrFactsJoins(p: string): string {
+  return `${strongestAttributionJoin(p, 'att')}
+          LEFT JOIN pr_ci ci ON ci.source = ${p}.source AND ci.repo = ${p}.repo AND ci.number = ${p}.number
+          ${reworkJoin(p, 'rw')}`;
+}
+
+export const CLOSED_PR_FACTS = `p.state = 'merged' AS merged, ci.green AS ci_green, rw.judged AS rework_judged, rw.reworked,
+                 (SELECT count(*) FROM reviews r WHERE r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.pr_number = p.number
+                    AND r.state = 'changes_requested') AS changes_requested,
+                 p.state = 'merged' AND EXISTS (
+                   SELECT 1 FROM pull_requests rv WHERE rv.org_id = p.org_id AND rv.source = p.source AND rv.repo = p.repo
+                     AND rv.merged_at > p.merged_at AND rv.merged_at <= p.merged_at + interval '${REVERT_WINDOW_DAYS} days'
+                     AND rv.title = 'Revert "' || p.title || '"') AS reverted`;

@@ -81,20 +81,8 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
 
   const params = new Params();
   const org = params.add(plan.orgId);
-  const cover = coverPeriod(plan.from, plan.to, plan.interval ?? 'day');
-  const teamParam = team === undefined ? null : params.add(team);
-  const parts = cover.rollups.map((p) => `(r.grain = '${p.grain}' AND r.day >= ${params.add(p.start)} AND r.day < ${params.add(p.end)})`);
-  const columns = `day, team, repo, ${table.counts.join(', ')}, hist_keys, hist_counts`;
+  const source = rollupRowsSql(table, params, org, plan, slice, team ?? null);
   const hasHistograms = Object.keys(read.percentiles).length > 0;
-  const sources: string[] = [];
-  if (parts.length > 0) {
-    sources.push(`SELECT ${columns.split(', ').map((c) => `r.${c}`).join(', ')}, r.pct FROM ${table.table} r
-      WHERE r.org_id = ${org} AND r.slice = '${slice}' AND (${parts.join(' OR ')})${teamParam ? ` AND r.team = ${teamParam}` : ''}`);
-  }
-  if (cover.edges.length > 0) {
-    const scopes: Scope[] = cover.edges.map((e) => ({ team: team ?? null, start: e.start, end: e.end }));
-    sources.push(`SELECT ${columns}, NULL::float8[] AS pct FROM (${table.items(params, org, scopes)}) items`);
-  }
   const dim = plan.groupBy === 'team' ? `CASE WHEN src.team = '' THEN '(none)' ELSE src.team END` : plan.groupBy === 'repo' ? `CASE WHEN src.repo = '' THEN '(none)' ELSE src.repo END` : 'NULL::text';
   const measures = table.measures.length;
   // A bucket that is one rollup row reads the percentiles the row keeps; any other merges its rows' histograms
@@ -118,11 +106,35 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
   const pcts = Object.entries(read.percentiles).map(([name, p]) => `, p.pct[${quantileIndex(table.measures.indexOf(p.measure), p.q)}] AS "${name}"`);
   return {
     text: `
-      WITH src AS (${sources.join('\n      UNION ALL\n      ')}),
+      WITH src AS (${source}),
       bucketed AS (SELECT ${plan.bucket('src.day')} AS bucket, ${dim} AS dim, src.*${partsColumn} FROM src),
       counts AS (SELECT bucket, dim, ${table.counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM bucketed GROUP BY bucket, dim)${hasHistograms ? `,${percentiles}` : ''}
       SELECT c.bucket, c.dim, c.${read.n} AS n${values.join('')}${hasHistograms ? pcts.join('') : ''}
       FROM counts c${hasHistograms ? ` LEFT JOIN percentiles p ON p.bucket = c.bucket${plan.groupBy ? ' AND p.dim = c.dim' : ''}` : ''}`,
     params: params.values,
   };
+}
+
+/**
+ * The rows of one slice of a rollup table standing for the period of `plan` (of one team, or every team: null):
+ * the rollup rows covering its whole days (the coarsest grain the interval allows) and the items of its partial
+ * days, read from the domain tables. Columns: day, the table's two dims, its counts, hist_keys, hist_counts, and
+ * pct (the percentiles a rollup row keeps; null for items).
+ */
+export function rollupRowsSql(table: RollupTable, params: Params, org: string, plan: MetricPlan, slice: Slice, team: string | null): string {
+  const [k1, k2] = table.dims;
+  const cover = coverPeriod(plan.from, plan.to, plan.interval ?? 'day');
+  const teamParam = team === null ? null : params.add(team);
+  const parts = cover.rollups.map((p) => `(r.grain = '${p.grain}' AND r.day >= ${params.add(p.start)} AND r.day < ${params.add(p.end)})`);
+  const columns = ['day', k1, k2, ...table.counts, 'hist_keys', 'hist_counts'];
+  const sources: string[] = [];
+  if (parts.length > 0) {
+    sources.push(`SELECT ${columns.map((c) => `r.${c}`).join(', ')}, r.pct FROM ${table.table} r
+      WHERE r.org_id = ${org} AND r.slice = '${slice}' AND (${parts.join(' OR ')})${teamParam ? ` AND r.team = ${teamParam}` : ''}`);
+  }
+  if (cover.edges.length > 0) {
+    const scopes: Scope[] = cover.edges.map((e) => ({ team, start: e.start, end: e.end }));
+    sources.push(`SELECT ${columns.join(', ')}, NULL::float8[] AS pct FROM (${table.items(params, org, scopes)}) items`);
+  }
+  return sources.join('\n      UNION ALL\n      ');
 }

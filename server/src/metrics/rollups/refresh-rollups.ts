@@ -33,7 +33,7 @@ export async function refreshRollups(sql: RollupSql, orgId: string): Promise<Ref
      SELECT DISTINCT rollup, COALESCE(team, '') AS team, day FROM taken`,
     [orgId],
   )) as Array<{ rollup: RollupSource; team: string; day: Date }>;
-  const result: RefreshResult = { keys: { experiments: 0, deployments: 0, prs: 0 } };
+  const result: RefreshResult = { keys: { experiments: 0, deployments: 0, prs: 0, agents: 0 } };
   for (const source of ROLLUP_SOURCES) {
     const keys = taken.filter((k) => k.rollup === source).map((k) => ({ team: k.team, day: new Date(k.day) }));
     result.keys[source] = keys.length;
@@ -65,6 +65,13 @@ export async function rebuildRollups(sql: RollupSql, orgId: string): Promise<Ref
      SELECT DISTINCT org_id, 'prs', ${daySql('merged_at')} FROM pull_requests WHERE org_id = $1 AND merged_at IS NOT NULL`,
     [orgId],
   );
+  await sql(
+    `INSERT INTO rollup_dirty (org_id, rollup, day)
+     SELECT DISTINCT org_id, 'agents', ${daySql('started_at')} FROM agent_sessions WHERE org_id = $1
+     UNION
+     SELECT org_id, 'agents', ${daySql('COALESCE(merged_at, closed_at)')} FROM pull_requests WHERE org_id = $1 AND COALESCE(merged_at, closed_at) IS NOT NULL`,
+    [orgId],
+  );
   return refreshRollups(sql, orgId);
 }
 
@@ -83,9 +90,9 @@ interface KeyRange {
  * Counts and bins are integers, so the result is exactly what merging from scratch gives (`rollups rebuild`).
  */
 async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, dirty: DirtyKey[]): Promise<void> {
-  const byTeam = table.finest === 'team_repo';
-  const dayKeys = unique(dirty.map((k) => ({ team: byTeam ? k.team : null, start: k.day, end: new Date(k.day.getTime() + DAY_MS) })));
+  const dayKeys = unique(dirty.map((k) => ({ team: table.dirtyByTeam ? k.team : null, start: k.day, end: new Date(k.day.getTime() + DAY_MS) })));
   const { delta, old } = await scratchTables(sql, table);
+  const [k1, k2] = table.dims;
 
   // 1. The finest day rows: the old ones leave (into the delta, negated), the new ones are computed from the domain
   //    rows (and join the delta).
@@ -94,8 +101,8 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
     const [org, s, g] = [params.add(orgId), params.add(table.finest), params.add('day')];
     await sql(
       `WITH clear AS (DELETE FROM ${delta}), gone AS (DELETE FROM ${table.table} r WHERE ${keyRangeCondition(params, table, org, s, g, dayKeys)} RETURNING r.*)
-       INSERT INTO ${delta} (org_id, slice, grain, day, team, repo, ${table.counts.join(', ')}, hist_keys, hist_counts)
-       SELECT org_id, slice, grain, day, team, repo, ${table.counts.map((c) => `-${c}`).join(', ')}, hist_keys,
+       INSERT INTO ${delta} (org_id, slice, grain, day, ${k1}, ${k2}, ${table.counts.join(', ')}, hist_keys, hist_counts)
+       SELECT org_id, slice, grain, day, ${k1}, ${k2}, ${table.counts.map((c) => `-${c}`).join(', ')}, hist_keys,
               ARRAY(SELECT -u.n FROM unnest(hist_counts) WITH ORDINALITY AS u(n, i) ORDER BY u.i)
        FROM gone`,
       params.values,
@@ -105,18 +112,18 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
     const params = new Params();
     const org = params.add(orgId);
     const scopes: Scope[] = dayKeys.map((k) => ({ team: k.team, start: k.start, end: k.end }));
-    await sql(mergeSql(table, org, { slice: table.finest, grain: 'day' }, table.items(params, org, scopes), { day: 's.day', team: 's.team', repo: 's.repo' }, delta), params.values);
+    await sql(mergeSql(table, org, { slice: table.finest, grain: 'day' }, table.items(params, org, scopes), { day: 's.day', first: `s.${k1}`, second: `s.${k2}` }, delta), params.values);
   }
   // 2. Every other (slice, grain): the rows the delta falls into leave, and come back plus the delta under them.
   const targets = [
     ...table.slices.map((t) => ({ ...t, grain: 'day' as Grain })),
-    ...GRAINS.filter((g) => g !== 'day').flatMap((grain) => [{ slice: table.finest, keepTeam: byTeam, keepRepo: true }, ...table.slices].map((t) => ({ ...t, grain }))),
+    ...GRAINS.filter((g) => g !== 'day').flatMap((grain) => [{ slice: table.finest, keepFirst: true, keepSecond: true }, ...table.slices].map((t) => ({ ...t, grain }))),
   ];
   const columns = `${table.counts.join(', ')}, hist_keys, hist_counts`;
   for (const target of targets) {
-    // The delta's rows at the target's key: its day (or week, month), and its team and repo where the slice keeps them.
+    // The delta's rows at the target's key: its day (or week, month), and the dims the slice keeps.
     const mapped = `${target.grain === 'day' ? 'd.day' : `(date_trunc('${target.grain}', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`} AS day,
-      ${target.keepTeam ? 'd.team' : "''"} AS team, ${target.keepRepo ? 'd.repo' : "''"} AS repo`;
+      ${target.keepFirst ? `d.${k1}` : "''"} AS ${k1}, ${target.keepSecond ? `d.${k2}` : "''"} AS ${k2}`;
     const params = new Params();
     const [org, s, g] = [params.add(orgId), params.add(target.slice), params.add(target.grain)];
     // Each key is a primary-key lookup (LATERAL … OFFSET 0: whatever the planner thinks of the scratch table).
@@ -126,16 +133,16 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
            SELECT x.ctid FROM (SELECT DISTINCT ${mapped} FROM ${delta} d) k
            CROSS JOIN LATERAL (
              SELECT x.ctid FROM ${table.table} x
-             WHERE x.org_id = ${org} AND x.slice = ${s} AND x.grain = ${g} AND x.day = k.day AND x.team = k.team AND x.repo = k.repo
+             WHERE x.org_id = ${org} AND x.slice = ${s} AND x.grain = ${g} AND x.day = k.day AND x.${k1} = k.${k1} AND x.${k2} = k.${k2}
              OFFSET 0
            ) x))
          RETURNING r.*)
        INSERT INTO ${old} SELECT * FROM gone`,
       params.values,
     );
-    const source = `SELECT day, team, repo, ${columns} FROM ${old} UNION ALL SELECT ${mapped}, ${columns} FROM ${delta} d`;
+    const source = `SELECT day, ${k1}, ${k2}, ${columns} FROM ${old} UNION ALL SELECT ${mapped}, ${columns} FROM ${delta} d`;
     const merge = new Params();
-    await sql(mergeSql(table, merge.add(orgId), { slice: target.slice, grain: target.grain }, source, { day: 's.day', team: 's.team', repo: 's.repo' }), merge.values);
+    await sql(mergeSql(table, merge.add(orgId), { slice: target.slice, grain: target.grain }, source, { day: 's.day', first: `s.${k1}`, second: `s.${k2}` }), merge.values);
   }
 }
 
@@ -169,6 +176,7 @@ async function scratchTables(sql: RollupSql, table: RollupTable): Promise<{ delt
 function keyRangeCondition(params: Params, table: RollupTable, org: string, slice: string, grain: string, keys: readonly KeyRange[]): string {
   // A team is compared in the index (not as a filter on every row of the day, all teams' rows fetched).
   const team = keys.every((k) => k.team !== null) ? 'AND x.team = k.team' : keys.every((k) => k.team === null) ? '' : 'AND (k.team IS NULL OR x.team = k.team)';
+  if (team !== '' && table.dims[0] !== 'team') throw new Error(`${table.table} has no team key`);
   return `r.ctid = ANY (ARRAY(
       SELECT x.ctid
       FROM unnest(${params.add(keys.map((k) => k.team))}::text[], ${params.add(keys.map((k) => k.start))}::timestamptz[], ${params.add(keys.map((k) => k.end))}::timestamptz[]) AS k(team, start_at, end_at)
@@ -180,33 +188,36 @@ function keyRangeCondition(params: Params, table: RollupTable, org: string, slic
 }
 
 /**
- * INSERT the rows of `target` made by merging the rows of `source` (any SELECT with day, team, repo, the
- * counts, hist_keys and hist_counts) by their key expressions: counts add up, histograms add up bin by bin, and
- * each row keeps the percentiles of its histograms (`pct`, see ROLLUP_QUANTILES).
+ * INSERT the rows of `target` made by merging the rows of `source` (any SELECT with day, the two dims, the counts,
+ * hist_keys and hist_counts) by their key expressions: counts add up, histograms add up bin by bin, and each row
+ * keeps the percentiles of its histograms (`pct`, see ROLLUP_QUANTILES).
  */
-export function mergeSql(table: RollupTable, orgParam: string, target: { slice: Slice; grain: Grain }, source: string, key: { day: string; team: string; repo: string }, alsoInto?: string): string {
+export function mergeSql(table: RollupTable, orgParam: string, target: { slice: Slice; grain: Grain }, source: string, key: { day: string; first: string; second: string }, alsoInto?: string): string {
   const counts = table.counts;
+  const [k1, k2] = table.dims;
+  const keys = `day, ${k1}, ${k2}`;
+  const sum = (c: string) => (table.numeric?.includes(c) ? `sum(${c}) AS ${c}` : `sum(${c})::int AS ${c}`);
   // Sources may hold negative rows (a delta): bins that come to 0 are left out, and so are rows whose items all left
   // (the first count is the number of items).
-  const insert = `INSERT INTO ${table.table} (org_id, slice, grain, day, team, repo, ${counts.join(', ')}, hist_keys, hist_counts, pct)
-    SELECT ${orgParam}, '${target.slice}', '${target.grain}', s.day, s.team, s.repo, ${counts.map((c) => `s.${c}`).join(', ')},
+  const insert = `INSERT INTO ${table.table} (org_id, slice, grain, ${keys}, ${counts.join(', ')}, hist_keys, hist_counts, pct)
+    SELECT ${orgParam}, '${target.slice}', '${target.grain}', s.day, s.${k1}, s.${k2}, ${counts.map((c) => `s.${c}`).join(', ')},
            COALESCE(h.hist_keys, '{}'), COALESCE(h.hist_counts, '{}'),
            ${table.measures.length > 0 ? quantilesSql("COALESCE(h.hist_keys, '{}')", "COALESCE(h.hist_counts, '{}')", table.measures.length) : 'NULL'}
-    FROM sums s LEFT JOIN hist h USING (day, team, repo)
+    FROM sums s LEFT JOIN hist h USING (${keys})
     WHERE s.${counts[0]} <> 0`;
   return `
     WITH src AS (
-      SELECT ${key.day} AS day, ${key.team} AS team, ${key.repo} AS repo, ${counts.map((c) => `s.${c}`).join(', ')}, s.hist_keys, s.hist_counts
+      SELECT ${key.day} AS day, ${key.first} AS ${k1}, ${key.second} AS ${k2}, ${counts.map((c) => `s.${c}`).join(', ')}, s.hist_keys, s.hist_counts
       FROM (${source}) s
     ),
-    sums AS (SELECT day, team, repo, ${counts.map((c) => `sum(${c})::int AS ${c}`).join(', ')} FROM src GROUP BY day, team, repo),
+    sums AS (SELECT ${keys}, ${counts.map(sum).join(', ')} FROM src GROUP BY ${keys}),
     bins AS (
-      SELECT day, team, repo, h.key, sum(h.n)::int AS n
+      SELECT ${keys}, h.key, sum(h.n)::int AS n
       FROM src CROSS JOIN LATERAL unnest(src.hist_keys, src.hist_counts) AS h(key, n)
-      GROUP BY day, team, repo, h.key
+      GROUP BY ${keys}, h.key
       HAVING sum(h.n) <> 0
     ),
-    hist AS (SELECT day, team, repo, array_agg(key ORDER BY key) AS hist_keys, array_agg(n ORDER BY key) AS hist_counts FROM bins GROUP BY day, team, repo)
+    hist AS (SELECT ${keys}, array_agg(key ORDER BY key) AS hist_keys, array_agg(n ORDER BY key) AS hist_counts FROM bins GROUP BY ${keys})
     ${alsoInto ? `, inserted AS (${insert} RETURNING *) INSERT INTO ${alsoInto} SELECT * FROM inserted` : insert}`;
 }
 

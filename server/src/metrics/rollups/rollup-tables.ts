@@ -3,16 +3,19 @@ import type { Params } from '../metric-family';
 import { failedDeploymentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
-import { countedPrSql, strongestAttributionJoin } from '../families/agent-sql';
+import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
 
-/** Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in one repo. */
-export type Slice = 'org' | 'team' | 'repo' | 'team_repo';
+/**
+ * Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in
+ * one repo; in the agent rollup, of one agent, or of one agent and model.
+ */
+export type Slice = 'org' | 'team' | 'repo' | 'team_repo' | 'agent' | 'agent_model';
 export type Grain = 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
 
 /** The dirty keys a rollup is recomputed by (rollup_dirty.rollup). */
-export type RollupSource = 'experiments' | 'deployments' | 'prs';
-export const ROLLUP_SOURCES: readonly RollupSource[] = ['experiments', 'deployments', 'prs'];
+export type RollupSource = 'experiments' | 'deployments' | 'prs' | 'agents';
+export const ROLLUP_SOURCES: readonly RollupSource[] = ['experiments', 'deployments', 'prs', 'agents'];
 
 /** A time range of items to aggregate, optionally for one team only (null: every team). */
 export interface Scope {
@@ -29,13 +32,20 @@ export interface Scope {
 export interface RollupTable {
   table: string;
   source: RollupSource;
+  /** The two key columns after the day: team and repo, or agent and model in the agent rollup. */
+  dims: readonly [string, string];
+  /** Summed columns; the first is the number of items (a row whose items all left is deleted). */
   counts: readonly string[];
+  /** The counts that are numeric (amounts, summed exactly), not integers. */
+  numeric?: readonly string[];
   measures: readonly string[];
   /** The slice computed from the domain rows; every other row adds up the change of the finest rows under it. */
   finest: Slice;
-  /** The other slices kept, and which of the finest rows' team and repo each keeps. */
-  slices: ReadonlyArray<{ slice: Slice; keepTeam: boolean; keepRepo: boolean }>;
-  /** One row per item: day, team, repo, the counts (0/1), hist_keys and hist_counts (all 1). */
+  /** The other slices kept, and which of the finest rows' two keys (`dims`) each keeps. */
+  slices: ReadonlyArray<{ slice: Slice; keepFirst: boolean; keepSecond: boolean }>;
+  /** Whether dirty keys name a team (experiments): else a refresh recomputes whole days. */
+  dirtyByTeam: boolean;
+  /** One row per item: day, the two dims, the counts (0/1), hist_keys and hist_counts (all 1). */
   items(params: Params, orgParam: string, scopes: readonly Scope[]): string;
 }
 
@@ -90,13 +100,15 @@ function experimentItems(basis: 'evidence_at' | 'insight_at', columns: string[],
 export const EXPERIMENTS_BY_EVIDENCE: RollupTable = {
   table: 'rollup_experiments_evidence',
   source: 'experiments',
+  dims: ['team', 'repo'],
+  dirtyByTeam: true,
   counts: ['experiments', 'ci_success', 'preview_deployment', 'evidence_event'],
   measures: ['cycle', 'wait', 'build', 'verify', 'decide'],
   finest: 'team_repo',
   slices: [
-    { slice: 'team', keepTeam: true, keepRepo: false },
-    { slice: 'repo', keepTeam: false, keepRepo: true },
-    { slice: 'org', keepTeam: false, keepRepo: false },
+    { slice: 'team', keepFirst: true, keepSecond: false },
+    { slice: 'repo', keepFirst: false, keepSecond: true },
+    { slice: 'org', keepFirst: false, keepSecond: false },
   ],
   items: experimentItems(
     'evidence_at',
@@ -120,6 +132,8 @@ export const EXPERIMENTS_BY_EVIDENCE: RollupTable = {
 export const EXPERIMENTS_BY_INSIGHT: RollupTable = {
   table: 'rollup_experiments_insight',
   source: 'experiments',
+  dims: ['team', 'repo'],
+  dirtyByTeam: true,
   counts: ['experiments', 'promoted', 'rejected', 'refined', 'open'],
   measures: ['reject'],
   finest: 'team_repo',
@@ -146,10 +160,12 @@ export const EXPERIMENTS_BY_INSIGHT: RollupTable = {
 export const PRODUCTION_DEPLOYMENTS: RollupTable = {
   table: 'rollup_deployments',
   source: 'deployments',
+  dims: ['team', 'repo'],
+  dirtyByTeam: false,
   counts: ['deployments', 'failed'],
   measures: ['lead', 'recovery'],
   finest: 'repo',
-  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepFirst: false, keepSecond: false }],
   items(params, orgParam, scopes) {
     const ranges = distinctRanges(scopes);
     return `
@@ -180,10 +196,12 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
 export const MERGED_PULL_REQUESTS: RollupTable = {
   table: 'rollup_pull_requests',
   source: 'prs',
+  dims: ['team', 'repo'],
+  dirtyByTeam: false,
   counts: ['merged'],
   measures: ['cycle', 'coding', 'pickup', 'review'],
   finest: 'repo',
-  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepFirst: false, keepSecond: false }],
   items(params, orgParam, scopes) {
     const stage = PR_STAGES;
     return `
@@ -206,10 +224,12 @@ export const MERGED_PULL_REQUESTS: RollupTable = {
 export const ASSISTED_PULL_REQUESTS: RollupTable = {
   table: 'rollup_assisted_prs',
   source: 'prs',
+  dims: ['team', 'repo'],
+  dirtyByTeam: false,
   counts: ['prs', 'assisted', 'via_agent_author', 'via_session', 'via_co_author_trailer', 'via_footer_or_label'],
   measures: [],
   finest: 'repo',
-  slices: [{ slice: 'org', keepTeam: false, keepRepo: false }],
+  slices: [{ slice: 'org', keepFirst: false, keepSecond: false }],
   items(params, orgParam, scopes) {
     return `
     SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS prs,
@@ -225,4 +245,73 @@ export const ASSISTED_PULL_REQUESTS: RollupTable = {
   },
 };
 
-export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS];
+/**
+ * Agent sessions and PRs (agent-quality and agent-cost without a team): the agent sessions by the day they started,
+ * per agent and model, and the counted PRs by the day they closed or merged, per their strongest attribution's agent
+ * ('' for the PRs no agent touched; a PR has no model), with every count agent-quality's values are ratios of and the
+ * sessions' cost and tokens (agent-cost).
+ * The items are the exact SQL's (agent-sql.ts: session → PR, first-pass CI, rework, reverts). No team: a session's
+ * team and a PR author's come from the teams file, which the domain tables answer. Keys are whole days (`agents`),
+ * marked by the triggers of migration 1764000000130 on every table these items read.
+ */
+export const AGENT_ROLLUP: RollupTable = {
+  table: 'rollup_agents',
+  source: 'agents',
+  dims: ['agent', 'model'],
+  dirtyByTeam: false,
+  counts: [
+    'items', 'sessions', 'judged', 'succeeded', 'known_person', 'to_pr', 'cost_usd',
+    'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd',
+    'reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions',
+    'prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked',
+  ],
+  numeric: ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'],
+  measures: [],
+  finest: 'agent_model',
+  slices: [{ slice: 'agent', keepFirst: true, keepSecond: false }],
+  items(params, orgParam, scopes) {
+    const ranges = distinctRanges(scopes);
+    const starts = params.add(ranges.map((r) => r.start));
+    const ends = params.add(ranges.map((r) => r.end));
+    const first = params.add(new Date(Math.min(...ranges.map((r) => r.start.getTime()))));
+    const last = params.add(new Date(Math.max(...ranges.map((r) => r.end.getTime()))));
+    const inRanges = (column: string) => `EXISTS (SELECT 1 FROM unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) AS r(start_at, end_at) WHERE ${column} >= r.start_at AND ${column} < r.end_at)`;
+    const zeros = (names: string[]) => names.map((n) => `0 AS ${n}`).join(', ');
+    const none = "'{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts";
+    return `
+    WITH ${actorPeopleCte(orgParam)},
+    ${sessionPeopleCte(orgParam, `AND s.started_at >= ${first}::timestamptz AND s.started_at < ${last}::timestamptz AND ${inRanges('s.started_at')}`)},
+    ${BOT_ACTORS_CTE},
+    ${sessionToPrCtes(orgParam, `${first}::timestamptz`)},
+    closed_prs AS MATERIALIZED (
+      SELECT p.* FROM ${rowsInScopes(params, scopes, 'pull_requests', 'p', (x) => `${x}.org_id = ${orgParam} AND COALESCE(${x}.merged_at, ${x}.closed_at) >= r.start_at AND COALESCE(${x}.merged_at, ${x}.closed_at) < r.end_at`)}
+      WHERE p.state IN ('merged', 'closed') AND ${countedPrSql('p')}
+    ),
+    ${firstPassCiCtes(orgParam, 'closed_prs')}
+    SELECT ${daySql('s.started_at')} AS day, s.agent, COALESCE(s.model, '') AS model, 1 AS items, 1 AS sessions,
+           ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
+           ${flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,
+           s.input_tokens::numeric AS input_tokens, s.output_tokens::numeric AS output_tokens, s.cache_read_tokens::numeric AS cache_read_tokens,
+           s.cache_creation_tokens::numeric AS cache_creation_tokens,
+           CASE WHEN s.cost_source = 'reported' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS reported_cost_usd,
+           CASE WHEN s.cost_source = 'computed' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS computed_cost_usd,
+           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'reported'")} AS reported_cost_sessions,
+           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'computed'")} AS computed_cost_sessions, ${flag('s.cost_usd IS NULL')} AS no_cost_sessions,
+           ${zeros(['prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked'])}, ${none}
+    FROM session_people s
+    LEFT JOIN sessions_to_pr tp ON tp.agent = s.agent AND tp.session_id = s.session_id
+    UNION ALL
+    SELECT ${daySql('COALESCE(f.merged_at, f.closed_at)')}, COALESCE(f.agent, ''), '', 1, ${zeros(['sessions', 'judged', 'succeeded', 'known_person', 'to_pr'])}, 0,
+           ${zeros(['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'])},
+           ${zeros(['reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions'])},
+           1, ${flag('f.merged')}, ${flag('f.ci_green IS NOT NULL')}, ${flag('f.ci_green')}, f.changes_requested::int, ${flag('f.reverted')},
+           ${flag('f.rework_judged')}, ${flag('f.reworked')}, ${none}
+    FROM (
+      SELECT p.merged_at, p.closed_at, att.agent, ${CLOSED_PR_FACTS}
+      FROM closed_prs p
+      ${closedPrFactsJoins('p')}
+    ) f`;
+  },
+};
+
+export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS, AGENT_ROLLUP];

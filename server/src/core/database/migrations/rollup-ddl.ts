@@ -8,21 +8,31 @@ import type { QueryRunner } from 'typeorm';
 /** The UTC day of a timestamp, as the metrics' day buckets (server/src/metrics/buckets.ts) compute it. */
 export const utcDay = (column: string) => `(date_trunc('day', (${column}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
 
-/** CREATE TABLE of a rollup: the key columns (see server/src/metrics/rollups/rollup-tables.ts), integer counts, a histogram. */
-export function createRollupTableSql(table: string, counts: readonly string[]): string {
+/**
+ * CREATE TABLE of a rollup: the key columns (see server/src/metrics/rollups/rollup-tables.ts), integer counts (or
+ * numeric amounts), a histogram. Keys after the day are team and repo unless `options.dims` names others (with
+ * the slices they allow); `options.pct` adds the percentile column (tables created before 1764000000100 got it there).
+ */
+export function createRollupTableSql(
+  table: string,
+  counts: readonly string[],
+  options: { dims?: readonly [string, string]; slices?: readonly string[]; numeric?: readonly string[]; pct?: boolean } = {},
+): string {
+  const [k1, k2] = options.dims ?? ['team', 'repo'];
+  const slices = options.slices ?? ['org', 'team', 'repo', 'team_repo'];
   return `
     CREATE TABLE ${table} (
       org_id uuid NOT NULL,
       slice text NOT NULL,
       grain text NOT NULL,
       day timestamptz NOT NULL,
-      team text NOT NULL,
-      repo text NOT NULL,
-      ${counts.map((c) => `${c} integer NOT NULL,`).join('\n      ')}
+      ${k1} text NOT NULL,
+      ${k2} text NOT NULL,
+      ${counts.map((c) => `${c} ${options.numeric?.includes(c) ? 'numeric' : 'integer'} NOT NULL,`).join('\n      ')}
       hist_keys integer[] NOT NULL,
-      hist_counts integer[] NOT NULL,
-      CONSTRAINT ${table}_pkey PRIMARY KEY (org_id, slice, grain, day, team, repo),
-      CONSTRAINT ${table}_slice_check CHECK (slice IN ('org', 'team', 'repo', 'team_repo')),
+      hist_counts integer[] NOT NULL,${options.pct ? '\n      pct float8[],' : ''}
+      CONSTRAINT ${table}_pkey PRIMARY KEY (org_id, slice, grain, day, ${k1}, ${k2}),
+      CONSTRAINT ${table}_slice_check CHECK (slice IN (${slices.map((x) => `'${x}'`).join(', ')})),
       CONSTRAINT ${table}_grain_check CHECK (grain IN ('day', 'week', 'month'))
     )`;
 }
