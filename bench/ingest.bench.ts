@@ -24,7 +24,7 @@ import { createBenchDatabase, freePort, median, ORG, percentile, ROOT, rssSample
  * Peak RSS of every process. Runs on a database of its own at --admin-url, dropped at the end.
  *
  * npm run bench:ingest -- [--requests 20000] [--concurrency 50] [--rounds 2] [--events 200000] [--admin-url …] [--freshness-samples 40] [--freshness-rate 50] [--skip-pglite]
- *   [--only webhooks] [--no-cpu] [--server-node-args='--cpu-prof --cpu-prof-dir=/tmp/p'] [--variant name:KEY=VALUE,KEY=VALUE ...]
+ *   [--only webhooks|events] [--no-cpu] [--server-node-args='--cpu-prof --cpu-prof-dir=/tmp/p'] [--variant name:KEY=VALUE,KEY=VALUE ...]
  */
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const log = (s: string) => process.stderr.write(`[ingest-bench] ${s}\n`);
@@ -196,16 +196,31 @@ function copyRowsOf(bodies: Buffer[]): Buffer {
   return Buffer.from(out.join('\n') + '\n');
 }
 
-async function psqlCopy(databaseUrl: string, rows: Buffer): Promise<number> {
+/**
+ * `psql \copy` of the rows; the seconds it took, and the CPU ms it used (psql and its backend, read from /proc while
+ * it runs: both are gone when it ends; the backend's connection set-up included, a few ms).
+ */
+async function psqlCopy(databaseUrl: string, rows: Buffer): Promise<{ seconds: number; cpuMs: number }> {
   const started = process.hrtime.bigint();
+  let backendPid: number | undefined;
+  let psqlMs = 0;
+  let backendMs = 0;
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('psql', [databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c',
-      '\\copy bench_copy (org_id, source, source_key, delivery_key, delivery_key_source, event_type, content_type, headers, meta, body, received_at, status) FROM STDIN'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const child = spawn('psql', [databaseUrl, '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-c', 'SELECT pg_backend_pid()', '-c',
+      '\\copy bench_copy (org_id, source, source_key, delivery_key, delivery_key_source, event_type, content_type, headers, meta, body, received_at, status) FROM STDIN'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdout.on('data', (chunk: Buffer) => (backendPid ??= Number(chunk.toString().trim()) || undefined));
+    const poll = setInterval(() => {
+      psqlMs = Math.max(psqlMs, processCpuMs(child.pid));
+      if (backendPid) backendMs = Math.max(backendMs, processCpuMs(backendPid));
+    }, 10);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited with ${code}`))));
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      return code === 0 ? resolve() : reject(new Error(`psql exited with ${code}`));
+    });
     child.stdin.end(rows);
   });
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuMs: psqlMs + backendMs };
 }
 
 async function setUp(server: ServerProcess): Promise<{ integrationId: string; secret: string; ingestToken: string }> {
@@ -307,7 +322,7 @@ async function main(): Promise<void> {
       'skip-pglite': { type: 'boolean', default: false },
       'freshness-samples': { type: 'string', default: '40' },
       'freshness-rate': { type: 'string', default: '50' },
-      // Quick iterations: `--only webhooks` runs the webhook rounds alone.
+      // Quick iterations: `--only webhooks` runs the webhook rounds alone, `--only events` the bulk events rounds alone.
       only: { type: 'string' },
       // CPU ms per request of the bench, the server under test and PostgreSQL, from /proc (on by default).
       'no-cpu': { type: 'boolean', default: false },
@@ -320,7 +335,7 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency);
   const rounds = Number(values.rounds);
   const events = Number(values.events);
-  if (values.only !== undefined && values.only !== 'webhooks') throw new Error(`--only ${values.only}: only 'webhooks' can run alone`);
+  if (values.only !== undefined && values.only !== 'webhooks' && values.only !== 'events') throw new Error(`--only ${values.only}: only 'webhooks' or 'events' can run alone`);
   const serverNodeArgs = values['server-node-args']!.split(' ').filter(Boolean);
   const variantServers: ServerProcess[] = [];
   log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
@@ -370,14 +385,15 @@ async function main(): Promise<void> {
       variants.push({ name, url: extra.url, path: `/webhooks/github/${targets.integrationId}`, pid: extra.child.pid, deliveries: signedDeliveries(targets.secret, 2_000) });
     }
     const cpuDb = values['no-cpu'] ? undefined : db;
-    await webhookLoad(baselineUrl, '/', deliveries, 1_000, concurrency, 'warm-b');
-    for (const v of variants) await webhookLoad(v.url, v.path, v.deliveries, 1_000, concurrency, `warm-${v.name}`);
+    const webhookRounds = values.only === 'events' ? 0 : rounds;
+    if (webhookRounds > 0) await webhookLoad(baselineUrl, '/', deliveries, 1_000, concurrency, 'warm-b');
+    if (webhookRounds > 0) for (const v of variants) await webhookLoad(v.url, v.path, v.deliveries, 1_000, concurrency, `warm-${v.name}`);
     const webhook: { baseline: LoadResult[]; server: LoadResult[] } & Record<string, LoadResult[]> = { baseline: [], server: [] };
     const describe = (r: LoadResult & { cpuMsPerRequest?: CpuPerRequest }) =>
       `${Math.round(r.perSecond)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms` +
       (r.cpuMsPerRequest ? `; CPU ms/request: bench ${r.cpuMsPerRequest.bench}, target ${r.cpuMsPerRequest.target} (system ${r.cpuMsPerRequest.targetSystem}), postgres ${r.cpuMsPerRequest.postgres} (load ${r.cpuMsPerRequest.loadAvg1})` : '') +
       (Object.keys(r.failures).length ? `; failures ${JSON.stringify(r.failures)}` : '');
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < webhookRounds; r++) {
       const b = await measuringCpu(cpuDb, dbName, baseline.pid, () => webhookLoad(baselineUrl, '/', deliveries, requests, concurrency, `b${r}`));
       webhook.baseline.push(b);
       log(`baseline round ${r + 1}: ${describe(b)}`);
@@ -388,24 +404,27 @@ async function main(): Promise<void> {
       }
     }
     const stored = Number((await db.query(`SELECT count(*) AS n FROM raw_events WHERE source = 'github'`)).rows[0].n);
-    const expected = (rounds * requests + 1_000) * variants.length;
+    const sent = webhookRounds > 0 ? webhookRounds * requests + 1_000 : 0;
+    const expected = sent * variants.length;
     if (stored !== expected) throw new Error(`the server acknowledged ${expected} deliveries but stored ${stored}`);
     const storedBaseline = Number((await db.query(`SELECT count(*) AS n FROM bench_baseline`)).rows[0].n);
-    if (storedBaseline !== rounds * requests + 1_000) throw new Error(`the baseline acknowledged ${rounds * requests + 1_000} deliveries but stored ${storedBaseline}`);
+    if (storedBaseline !== sent) throw new Error(`the baseline acknowledged ${sent} deliveries but stored ${storedBaseline}`);
     for (const v of variants.slice(1)) {
       const perSecond = median(webhook[v.name].map((x) => x.perSecond));
       log(`${v.name}: ${(perSecond / median(webhook.baseline.map((x) => x.perSecond))).toFixed(2)}x the baseline (medians), p99 ${median(webhook[v.name].map((x) => x.p99Ms)).toFixed(1)} ms`);
     }
-    result.webhooks = {
-      ...webhook,
-      baselinePerSecond: median(webhook.baseline.map((x) => x.perSecond)),
-      serverPerSecond: median(webhook.server.map((x) => x.perSecond)),
-      ratio: median(webhook.server.map((x) => x.perSecond)) / median(webhook.baseline.map((x) => x.perSecond)),
-      serverP99Ms: median(webhook.server.map((x) => x.p99Ms)),
-      baselineP99Ms: median(webhook.baseline.map((x) => x.p99Ms)),
-      storedExactlyOnce: stored,
-    };
-    log(`webhooks: ${(result.webhooks as { ratio: number }).ratio.toFixed(2)}x the baseline (medians), server p99 ${median(webhook.server.map((x) => x.p99Ms)).toFixed(1)} ms, baseline p99 ${median(webhook.baseline.map((x) => x.p99Ms)).toFixed(1)} ms, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    if (webhookRounds > 0) {
+      result.webhooks = {
+        ...webhook,
+        baselinePerSecond: median(webhook.baseline.map((x) => x.perSecond)),
+        serverPerSecond: median(webhook.server.map((x) => x.perSecond)),
+        ratio: median(webhook.server.map((x) => x.perSecond)) / median(webhook.baseline.map((x) => x.perSecond)),
+        serverP99Ms: median(webhook.server.map((x) => x.p99Ms)),
+        baselineP99Ms: median(webhook.baseline.map((x) => x.p99Ms)),
+        storedExactlyOnce: stored,
+      };
+      log(`webhooks: ${(result.webhooks as { ratio: number }).ratio.toFixed(2)}x the baseline (medians), server p99 ${median(webhook.server.map((x) => x.p99Ms)).toFixed(1)} ms, baseline p99 ${median(webhook.baseline.map((x) => x.p99Ms)).toFixed(1)} ms, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    }
     for (const extra of variantServers.splice(0)) await extra.stop();
     if (values.only === 'webhooks') {
       result.peakRssMb = { server: server.peakRssMb(), baseline: baselineRss.peakMb(), bench: Math.round(process.memoryUsage().rss / 1048576) };
@@ -418,13 +437,21 @@ async function main(): Promise<void> {
     const bulk: { copySeconds: number[]; apiSeconds: number[] } = { copySeconds: [], apiSeconds: [] };
     for (let r = 0; r < rounds; r++) {
       const copyRows = copyRowsOf(eventBatches(events, `copy${r}`));
-      bulk.copySeconds.push(await psqlCopy(dbUrl.toString(), copyRows));
-      log(`COPY round ${r + 1}: ${Math.round(events / bulk.copySeconds[r])} rows/s`);
+      const copy = await psqlCopy(dbUrl.toString(), copyRows);
+      bulk.copySeconds.push(copy.seconds);
+      log(`COPY round ${r + 1}: ${Math.round(events / copy.seconds)} rows/s; CPU µs/row: psql + its backend ${Math.round((copy.cpuMs * 1000) / events)} (load ${loadavg()[0].toFixed(2)})`);
       const bodies = eventBatches(events, `api${r}`);
-      const api = await eventsLoad(server.url, ingestToken, bodies);
-      if (api.failures > 0) throw new Error(`${api.failures} event requests refused`);
+      // CPU per event as for the webhooks (`requests` counts events here): which process the two cores go to.
+      const api = await measuringCpu(cpuDb, dbName, server.child.pid, async () => {
+        const load = await eventsLoad(server!.url, ingestToken, bodies);
+        return { ...load, requests: events, perSecond: events / load.seconds, p50Ms: 0, p99Ms: 0, failures: {} as Record<string, number>, refused: load.failures };
+      });
+      if (api.refused > 0) throw new Error(`${api.refused} event requests refused`);
       bulk.apiSeconds.push(api.seconds);
-      log(`events API round ${r + 1}: ${Math.round(events / api.seconds)} events/s`);
+      const cpu = api.cpuMsPerRequest;
+      const us = (ms: number) => Math.round(ms * 1000);
+      log(`events API round ${r + 1}: ${Math.round(events / api.seconds)} events/s` +
+        (cpu ? `; CPU µs/event: bench ${us(cpu.bench)}, server ${us(cpu.target)} (system ${us(cpu.targetSystem)}), postgres ${us(cpu.postgres)} (load ${cpu.loadAvg1})` : ''));
     }
     const storedEvents = Number((await db.query(`SELECT count(*) AS n FROM raw_events WHERE source = 'events'`)).rows[0].n);
     if (storedEvents !== rounds * events) throw new Error(`the events API acknowledged ${rounds * events} events but stored ${storedEvents}`);
@@ -434,7 +461,13 @@ async function main(): Promise<void> {
       apiPerSecond: events / median(bulk.apiSeconds),
       ratio: median(bulk.copySeconds) / median(bulk.apiSeconds),
     };
+    log(`bulk events: ${(result.events as { ratio: number }).ratio.toFixed(2)}x COPY (medians), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     result.peakRssMb = { server: server.peakRssMb(), baseline: baselineRss.peakMb(), bench: Math.round(process.memoryUsage().rss / 1048576) };
+    if (values.only === 'events') {
+      baselineRss.stop();
+      await db.end();
+      return finish(result);
+    }
     baseline.kill('SIGTERM');
     await server.stop();
 

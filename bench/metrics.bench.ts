@@ -28,8 +28,9 @@ const SHAPES: Shape[] = [
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week' },
     { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&compare=previous' },
     { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${['dora', 'pr-cycle', 'agent-assisted-prs'].includes(metric) ? 'repo' : 'team'}` },
-    // The Agents page's views: by agent (the agent families have no rollup: both sides read the domain tables).
+    // The Agents page's views: by agent, and by model for the families that split sessions by model.
     ...(['agent-assisted-prs', 'agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&groupBy=agent' }] : []),
+    ...(['agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&groupBy=model' }] : []),
     { metric, query: 'from=2026-02-08T13:00:00Z&to=2026-05-01T17:30:00Z&interval=day' },
   ]),
 ];

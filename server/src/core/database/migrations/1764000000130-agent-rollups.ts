@@ -21,6 +21,14 @@ const mark = (select: string) => `INSERT INTO rollup_dirty (org_id, rollup, day)
 const sessionDays = (from: string) => mark(`SELECT DISTINCT s.org_id, 'agents', ${utcDay('s.started_at')} ${from}`);
 
 /**
+ * `s`: the sessions whose lowered person_key is `email`, one index lookup per email (LATERAL … OFFSET 0: a transition
+ * table has no statistics, and joined directly the planner read every session started before a PR opened, per PR).
+ */
+const personSessions = (org: string, email: string, where: string) => `CROSS JOIN LATERAL (
+            SELECT s.org_id, s.started_at FROM agent_sessions s WHERE s.org_id = ${org} AND lower(s.person_key) = ${email} ${where} OFFSET 0
+          ) s`;
+
+/**
  * What a change to PRs `p` (a FROM clause ending in a WHERE, as the other rollup migrations write it) reaches: the
  * day each closed or merged, and with `sessions`, the days of its author's agent sessions it may have followed
  * (session → PR: a session started before the PR opened and ended at most 24 h before). The author's sessions are
@@ -35,8 +43,7 @@ const markPrs = (prs: string, sessions: boolean) => `
           JOIN identity_people ip ON ip.org_id = a.org_id AND ip.source = split_part(a.author_id, ':', 1)
             AND ip.external_id = substr(a.author_id, length(split_part(a.author_id, ':', 1)) + 2)
           CROSS JOIN LATERAL rollup_person_emails(a.org_id, ARRAY[ip.person_id]) e(email)
-          JOIN agent_sessions s ON s.org_id = a.org_id AND lower(s.person_key) = e.email
-            AND s.started_at <= a.opened_at AND s.ended_at >= a.opened_at - ${SESSION_TO_PR}`)}`
+          ${personSessions('a.org_id', 'e.email', `AND s.started_at <= a.opened_at AND s.ended_at >= a.opened_at - ${SESSION_TO_PR}`)}`)}`
             : ''
         }`;
 
@@ -56,11 +63,11 @@ const markPersonSessions = (rows: string, person: string | null, email: string |
     person
       ? sessionDays(`FROM (SELECT DISTINCT x.org_id, ${person} AS person_id FROM ${rows} x WHERE ${person} IS NOT NULL) a
           CROSS JOIN LATERAL rollup_person_emails(a.org_id, ARRAY[a.person_id]) e(email)
-          JOIN agent_sessions s ON s.org_id = a.org_id AND lower(s.person_key) = e.email`)
+          ${personSessions('a.org_id', 'e.email', '')}`)
       : null,
     email
       ? sessionDays(`FROM (SELECT DISTINCT x.org_id, ${email} AS email FROM ${rows} x WHERE ${email} IS NOT NULL) a
-          JOIN agent_sessions s ON s.org_id = a.org_id AND lower(s.person_key) = a.email`)
+          ${personSessions('a.org_id', 'a.email', '')}`)
       : null,
   ]
     .filter(Boolean)
@@ -184,7 +191,7 @@ export class AgentRollups1764000000130 implements MigrationInterface {
     await q.query(`ALTER TABLE rollup_dirty DROP CONSTRAINT rollup_dirty_rollup_check`);
     await q.query(`ALTER TABLE rollup_dirty ADD CONSTRAINT rollup_dirty_rollup_check CHECK (rollup IN ('experiments', 'deployments', 'prs', 'agents'))`);
     // The triggers find a person's sessions by the lowered key, as session_people matches them.
-    await q.query(`CREATE INDEX agent_sessions_person_lower_idx ON agent_sessions (org_id, lower(person_key))`);
+    await q.query(`CREATE INDEX agent_sessions_person_lower_idx ON agent_sessions (org_id, lower(person_key), started_at)`);
     // Every email that can name a person in session_people: their own, an `email` mapping to it, an identity's.
     await q.query(`
       CREATE FUNCTION rollup_person_emails(org uuid, persons uuid[]) RETURNS SETOF text LANGUAGE sql STABLE AS $$
