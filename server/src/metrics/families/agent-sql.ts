@@ -176,11 +176,13 @@ export const BOT_ACTORS_CTE = `bot_actors AS MATERIALIZED (SELECT ap.actor_id FR
  */
 export function sessionToPrCtes(org: string, from: string): string {
   return `
-        -- The assisted PRs of people, opened from the period start to 24 h after the last of its sessions ends.
+        -- The assisted PRs of the sessions' people, opened from the period start to 24 h after the last of its
+        -- sessions ends (only those people's PRs have their attributions looked up: a day's sessions are few).
         person_prs AS (
           SELECT DISTINCT ap.person_id::text AS person_id, x.agent, p.opened_at
           FROM pull_requests p
           JOIN actor_people ap ON ap.actor_id = p.author_id AND NOT ap.is_bot
+            AND ap.person_id::text IN (SELECT ls.person_id FROM session_people ls WHERE ls.person_id IS NOT NULL)
           CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
           WHERE p.org_id = ${org} AND p.opened_at >= ${from}
             AND p.opened_at <= (SELECT max(ls.ended_at) FROM session_people ls) + interval '${SESSION_TO_PR_HOURS} hours'
