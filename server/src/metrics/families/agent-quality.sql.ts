@@ -119,7 +119,7 @@ export const agentQuality: MetricFamily = {
       text: `
         WITH ${actorPeopleCte(org)}, ${sessionPeopleCte(org, sessionWhere)},
         ${BOT_ACTORS_CTE},
-        ${sessionToPrCtes(org, from)},
+        ${sessionToPrCtes(org, { from })},
         session_cells AS (
           SELECT ${plan.bucket('s.started_at')} AS bucket, ${sessionDim} AS dim, count(*) AS sessions,
                  count(*) FILTER (WHERE ${SESSION_JUDGED}) AS judged,

@@ -26,11 +26,16 @@ export function actorPeopleCte(org: string): string {
  * that person's only team, and hash-joined to the sessions: the cost is people + identities + sessions, not
  * sessions × people. When several people match at the same rank, the smallest id wins. The lookup is unique by
  * email, so PostgreSQL drops it from queries that read neither the person nor the team.
+ *
+ * `few`: the sessions are a few days' (a rollup's dirty days, a query's partial days), given as a FROM item `s`
+ * (sessions whose start lies in some ranges, each an index range scan): only their emails are looked up, so the
+ * cost follows the sessions, not the org's people.
  */
-export function sessionPeopleCte(org: string, where = ''): string {
-  return `session_people AS (
+export function sessionPeopleCte(org: string, where = '', few?: { sessions: string }): string {
+  return `${few ? `few_sessions AS MATERIALIZED (SELECT s.* FROM ${few.sessions} WHERE s.org_id = ${org} ${where}),
+  ` : ''}session_people AS (
     SELECT s.*, sp.person_id, COALESCE(s.team, sp.team_key) AS session_team
-    FROM agent_sessions s
+    FROM ${few ? 'few_sessions s' : 'agent_sessions s'}
     LEFT JOIN (
       SELECT k.email, min(k.person_id) AS person_id, min(tp.team_key) AS team_key
       FROM (
@@ -49,6 +54,7 @@ export function sessionPeopleCte(org: string, where = ''): string {
           JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
           WHERE i.org_id = ${org} AND i.email IS NOT NULL
         ) e
+        ${few ? 'WHERE e.email IN (SELECT lower(s.person_key) FROM few_sessions s)' : ''}
         GROUP BY e.email
       ) k
       LEFT JOIN (
@@ -57,7 +63,7 @@ export function sessionPeopleCte(org: string, where = ''): string {
       ) tp ON tp.person_id = k.person_id
       GROUP BY k.email
     ) sp ON sp.email = lower(s.person_key)
-    WHERE s.org_id = ${org} ${where}
+    ${few ? '' : `WHERE s.org_id = ${org} ${where}`}
   )`;
 }
 
@@ -132,21 +138,29 @@ function decisiveRun(r: string): string {
  * result), the one rule of agent-quality and regression detection. A PR's runs are the
  * decisive runs of its repository listing it (`pr_numbers`) or on its head commit; its first round is the commit
  * of the first of them (by completion, then sha: the smallest sha of the earliest completion); green when every
- * one of its runs on that commit succeeded. Set-based: the runs listing a PR are found by unnesting their PR
- * numbers and joining, not by reading every run of the repository per PR. A run found both ways counts twice,
- * which changes neither the first commit nor bool_and.
+ * one of its runs on that commit succeeded. A run found both ways counts twice, which changes neither the first
+ * commit nor bool_and. The runs listing a PR are found, by `find`:
+ * - 'scan': by unnesting the PR numbers of every decisive run of the org and joining (one pass, for many PRs: a
+ *   period's worth);
+ * - 'lookup': by each PR's key in the runs' index of PR keys (migration 141), for a few PRs (a day's): the cost
+ *   follows the PRs, not the org's history.
  */
-export function firstPassCiCtes(org: string, prs: string): string {
+export function firstPassCiCtes(org: string, prs: string, find: 'scan' | 'lookup' = 'scan'): string {
   const samePr = (a: string, b: string) => `${a}.source = ${b}.source AND ${a}.repo = ${b}.repo AND ${a}.number = ${b}.number`;
+  const listing =
+    find === 'scan'
+      ? `FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
+          JOIN ${prs} p ON ${samePr('p', 'r')}`
+      : `FROM ${prs} p JOIN ci_runs r ON ci_run_pr_keys(r.source, r.repo, r.pr_numbers) @> ARRAY[p.source || ':' || p.repo || '#' || p.number]
+            AND r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND ${decisiveRun('r')}`;
   return `pr_ci_runs AS (
           SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
           FROM ${prs} p JOIN ci_runs r ON r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.head_sha = p.head_sha
           WHERE ${decisiveRun('r')}
           UNION ALL
           SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
-          FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
-                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
-          JOIN ${prs} p ON ${samePr('p', 'r')}
+          ${listing}
         ),
         pr_ci_first AS (
           SELECT c.source, c.repo, c.number, min(c.head_sha) AS head_sha
@@ -171,21 +185,37 @@ export const REVERT_WINDOW_DAYS = 14;
 export const BOT_ACTORS_CTE = `bot_actors AS MATERIALIZED (SELECT ap.actor_id FROM actor_people ap WHERE ap.is_bot)`;
 
 /**
- * `person_prs` and `sessions_to_pr`: which sessions of CTE `session_people` led to a PR (session → PR), given
- * `from`, the earliest session start they hold. Needs `actor_people`.
+ * `pr_windows`, `person_prs` and `sessions_to_pr`: which sessions of CTE `session_people` led to a PR (session → PR),
+ * given when they started: from `from` on, or in ranges (`starts`, `ends`: placeholders of two timestamptz arrays,
+ * a rollup's days, a query's partial days): each range reads the PRs
+ * opened from its start to 24 h after the last of its sessions ends, so two partial days twelve weeks apart read two
+ * days of PRs, not twelve weeks. A PR's author is found by its identity's key (one index lookup per PR).
  */
-export function sessionToPrCtes(org: string, from: string): string {
+export function sessionToPrCtes(org: string, started: { from: string } | { starts: string; ends: string }): string {
+  const windows =
+    'starts' in started
+      ? `SELECT r.start_at, max(ls.ended_at) AS last_end
+          FROM unnest(${started.starts}::timestamptz[], ${started.ends}::timestamptz[]) AS r(start_at, end_at)
+          JOIN session_people ls ON ls.started_at >= r.start_at AND ls.started_at < r.end_at
+          GROUP BY r.start_at`
+      : `SELECT ${started.from}::timestamptz AS start_at, max(ls.ended_at) AS last_end FROM session_people ls`;
   return `
-        -- The assisted PRs of the sessions' people, opened from the period start to 24 h after the last of its
-        -- sessions ends (only those people's PRs have their attributions looked up: a day's sessions are few).
+        pr_windows AS (${windows}),
+        -- The assisted PRs of the sessions' people opened in a window (only those people's PRs have their
+        -- attributions looked up: a day's sessions are few).
         person_prs AS (
-          SELECT DISTINCT ap.person_id::text AS person_id, x.agent, p.opened_at
-          FROM pull_requests p
-          JOIN actor_people ap ON ap.actor_id = p.author_id AND NOT ap.is_bot
-            AND ap.person_id::text IN (SELECT ls.person_id FROM session_people ls WHERE ls.person_id IS NOT NULL)
+          SELECT DISTINCT ip.person_id::text AS person_id, x.agent, p.opened_at
+          FROM pr_windows w
+          CROSS JOIN LATERAL (
+            SELECT p.* FROM pull_requests p
+            WHERE p.org_id = ${org} AND p.opened_at >= w.start_at AND p.opened_at <= w.last_end + interval '${SESSION_TO_PR_HOURS} hours'
+            OFFSET 0
+          ) p
+          JOIN identity_people ip ON ip.org_id = p.org_id AND ip.source = split_part(p.author_id, ':', 1)
+            AND ip.external_id = substr(p.author_id, length(split_part(p.author_id, ':', 1)) + 2)
+            AND ip.person_id::text IN (SELECT ls.person_id FROM session_people ls WHERE ls.person_id IS NOT NULL)
+          JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
           CROSS JOIN LATERAL (${prAttributionsSql('p')}) x
-          WHERE p.org_id = ${org} AND p.opened_at >= ${from}
-            AND p.opened_at <= (SELECT max(ls.ended_at) FROM session_people ls) + interval '${SESSION_TO_PR_HOURS} hours'
         ),
         -- Sessions that led to a PR, as a semi-join (one pass), not a lookup per session.
         sessions_to_pr AS (

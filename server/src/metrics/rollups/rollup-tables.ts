@@ -273,21 +273,21 @@ export const AGENT_ROLLUP: RollupTable = {
     const ranges = distinctRanges(scopes);
     const starts = params.add(ranges.map((r) => r.start));
     const ends = params.add(ranges.map((r) => r.end));
-    const first = params.add(new Date(Math.min(...ranges.map((r) => r.start.getTime()))));
-    const last = params.add(new Date(Math.max(...ranges.map((r) => r.end.getTime()))));
-    const inRanges = (column: string) => `EXISTS (SELECT 1 FROM unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) AS r(start_at, end_at) WHERE ${column} >= r.start_at AND ${column} < r.end_at)`;
+    // The sessions started in the ranges: an index range scan per range (LATERAL … OFFSET 0, as rowsInScopes).
+    const sessions = `(SELECT x.* FROM unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) AS r(start_at, end_at)
+      CROSS JOIN LATERAL (SELECT x.* FROM agent_sessions x WHERE x.org_id = ${orgParam} AND x.started_at >= r.start_at AND x.started_at < r.end_at OFFSET 0) x) s`;
     const zeros = (names: string[]) => names.map((n) => `0 AS ${n}`).join(', ');
     const none = "'{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts";
     return `
     WITH ${actorPeopleCte(orgParam)},
-    ${sessionPeopleCte(orgParam, `AND s.started_at >= ${first}::timestamptz AND s.started_at < ${last}::timestamptz AND ${inRanges('s.started_at')}`)},
+    ${sessionPeopleCte(orgParam, '', { sessions })},
     ${BOT_ACTORS_CTE},
-    ${sessionToPrCtes(orgParam, `${first}::timestamptz`)},
+    ${sessionToPrCtes(orgParam, { starts, ends })},
     closed_prs AS MATERIALIZED (
       SELECT p.* FROM ${rowsInScopes(params, scopes, 'pull_requests', 'p', (x) => `${x}.org_id = ${orgParam} AND COALESCE(${x}.merged_at, ${x}.closed_at) >= r.start_at AND COALESCE(${x}.merged_at, ${x}.closed_at) < r.end_at`)}
       WHERE p.state IN ('merged', 'closed') AND ${countedPrSql('p')}
     ),
-    ${firstPassCiCtes(orgParam, 'closed_prs')}
+    ${firstPassCiCtes(orgParam, 'closed_prs', 'lookup')}
     SELECT ${daySql('s.started_at')} AS day, s.agent, COALESCE(s.model, '') AS model, 1 AS items, 1 AS sessions,
            ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
            ${flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,

@@ -11,7 +11,7 @@ export const AGENT_ROLLUP_COUNTS = [
 /** Sums of money and tokens: numeric (a month of an org's tokens passes the 2^31 of an integer). */
 export const AGENT_ROLLUP_AMOUNTS = ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'] as const;
 
-/** agent-quality.sql.ts's SESSION_TO_PR_HOURS and REVERT_WINDOW_DAYS, as they were when this migration was written. */
+/** agent-sql.ts's SESSION_TO_PR_HOURS and REVERT_WINDOW_DAYS, as they were when this migration was written. */
 const SESSION_TO_PR = `interval '24 hours'`;
 const REVERT_WINDOW = `interval '14 days'`;
 
