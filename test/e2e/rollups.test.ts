@@ -26,7 +26,7 @@ const AGENT_QUALITY_RATIOS = [
 ];
 
 /** The metrics read from rollups, with every count key (compared exactly) and percentile key (within the stated accuracy). */
-const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean; agentFilters?: boolean }> = [
+const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[]; ratios: string[]; groupBys: string[]; teamFilter: boolean; agentFilters?: 'agent' | 'agent and model' }> = [
   { metric: 'experiment-throughput', counts: ['experiments', 'ciSuccess', 'previewDeployment', 'evidenceEvent'], percentiles: [], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'insight-to-evidence', counts: [], percentiles: ['p50', 'p75', 'p90', 'waitP50', 'buildP50', 'verifyP50', 'decideP50'], ratios: [], groupBys: ['', 'team', 'repo'], teamFilter: true },
   { metric: 'decision-mix', counts: ['promoted', 'rejected', 'refined', 'open'], percentiles: ['timeToRejectP50'], ratios: ['promotedShare'], groupBys: ['', 'team', 'repo'], teamFilter: true },
@@ -37,26 +37,27 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
     counts: ['prs', 'assisted', 'viaAgentAuthor', 'viaSession', 'viaCoAuthorTrailer', 'viaFooterOrLabel'],
     percentiles: [],
     ratios: ['share'],
-    groupBys: ['', 'repo'],
+    groupBys: ['', 'repo', 'agent'],
     teamFilter: false,
+    agentFilters: 'agent',
   },
   {
     metric: 'agent-cost',
     counts: ['sessions', 'costUsd', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'totalTokens', 'reportedCostUsd', 'computedCostUsd', 'reportedCostSessions', 'computedCostSessions', 'noCostSessions'],
     percentiles: [],
     ratios: [],
-    groupBys: ['', 'agent', 'model'],
-    teamFilter: false,
-    agentFilters: true,
+    groupBys: ['', 'agent', 'model', 'team'],
+    teamFilter: true,
+    agentFilters: 'agent and model',
   },
   {
     metric: 'agent-quality',
     counts: AGENT_QUALITY_COUNTS,
     percentiles: [],
     ratios: AGENT_QUALITY_RATIOS,
-    groupBys: ['', 'agent', 'model'],
-    teamFilter: false,
-    agentFilters: true,
+    groupBys: ['', 'agent', 'model', 'team'],
+    teamFilter: true,
+    agentFilters: 'agent and model',
   },
 ];
 
@@ -110,9 +111,14 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
         ...family.groupBys.filter(Boolean).map((groupBy) => `${UNALIGNED}&interval=week&groupBy=${groupBy}`),
         // Whole months by dimension: each bucket is one rollup row, answered by the percentiles the row keeps.
         ...family.groupBys.filter(Boolean).map((groupBy) => `${MONTHS}&interval=month&groupBy=${groupBy}`),
-        ...(family.teamFilter ? [`${ALIGNED}&interval=week&team=${teams[0]}`, `${UNALIGNED}&interval=month&groupBy=repo&team=${teams[1]}`] : []),
-        ...(family.agentFilters
+        ...(family.teamFilter
+          ? [`${ALIGNED}&interval=week&team=${teams[0]}`, `${UNALIGNED}&interval=month&groupBy=${family.groupBys.includes('repo') ? 'repo' : 'agent'}&team=${teams[1]}`]
+          : []),
+        ...(family.agentFilters === 'agent and model'
           ? [`${UNALIGNED}&interval=week&agent=${agent}`, `${ALIGNED}&interval=month&groupBy=model&agent=${agent}`, `${UNALIGNED}&interval=week&model=${encodeURIComponent(model)}`, `${ALIGNED}&interval=week&groupBy=agent&model=${encodeURIComponent(model)}`]
+          : []),
+        ...(family.agentFilters === 'agent'
+          ? [`${UNALIGNED}&interval=week&agent=${agent}`, `${MONTHS}&interval=month&groupBy=repo&agent=${agent}`, `${UNALIGNED}&interval=day&groupBy=agent&agent=${agent}`]
           : []),
       ];
       for (const base of queries) {
@@ -227,8 +233,25 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     expect(assisted.total.values.assisted).toBe((assistedBefore.total.values.assisted ?? 0) + 1);
     expect(assisted.total.values.viaCoAuthorTrailer).toBe((assistedBefore.total.values.viaCoAuthorTrailer ?? 0) + 1);
     expect(assisted.total).toEqual((await metric('agent-assisted-prs', `${ALIGNED}&compute=exact`)).total);
-    const changedByAttribution = (await rollupRows()).filter((row) => !beforeAttribution.includes(row) && !row.startsWith('rollup_agents '));
-    expect(changedByAttribution.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_assisted_prs'));
+    const afterAttribution = await rollupRows();
+    // Rows changed, added or gone (a row whose items all left is deleted), by key.
+    const changedKeys = [
+      ...afterAttribution.filter((row) => !beforeAttribution.includes(row)),
+      ...beforeAttribution.filter((row) => !afterAttribution.includes(row)),
+    ]
+      // The agent rollups' own checks are below.
+      .filter((row) => !row.startsWith('rollup_agents ') && !row.startsWith('rollup_agent_teams '))
+      .map((row) => {
+        const r = JSON.parse(row.slice(row.indexOf(' ') + 1)) as { slice: string; grain: string; agent: string };
+        return `${row.split(' ')[0]} ${r.grain} ${r.slice} ${r.agent}`;
+      });
+    // The PR moves from the PRs no agent touched ('') to claude-code's: at each grain, the two agents' rows of the
+    // agent slice and of the agent-and-repo slice, and the repo's and the org's rows (their assisted counts).
+    expect([...new Set(changedKeys)].sort()).toEqual(
+      ['day', 'month', 'week'].flatMap((grain) =>
+        ['agent ', 'agent claude-code', 'agent_repo ', 'agent_repo claude-code', 'org ', 'repo '].map((key) => `rollup_assisted_prs ${grain} ${key}`),
+      ),
+    );
     await expectAgentQualityExact();
   });
 
@@ -236,7 +259,13 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
   async function expectAgentQualityExact(): Promise<MetricResponse> {
     await t.app.get(RollupsService).refresh(ORG);
     let total: MetricResponse | undefined;
-    for (const query of [`${ALIGNED}&interval=week`, `${UNALIGNED}&interval=month&groupBy=agent`, `${ALIGNED}&interval=week&groupBy=model`]) {
+    for (const query of [
+      `${ALIGNED}&interval=week`,
+      `${UNALIGNED}&interval=month&groupBy=agent`,
+      `${ALIGNED}&interval=week&groupBy=model`,
+      `${UNALIGNED}&interval=month&groupBy=team`,
+      `${ALIGNED}&interval=month&groupBy=agent&team=late-team`,
+    ]) {
       const fast = await metric('agent-quality', query);
       const exact = await metric('agent-quality', `${query}&compute=exact`);
       expect({ query, from: fast.computedFrom }).toEqual({ query, from: 'rollups' });
@@ -333,7 +362,30 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     await expectAgentQualityExact();
     expect(await sums()).toEqual({ ...afterSession, known_person: afterSession.known_person + 1, to_pr: afterSession.to_pr + 1 });
 
+    // 5. The author joins a team: their PRs count in it (a PR in each team of its author), and so does the session,
+    //    which has no team of its own (its person's only team). Every other session names its own team.
+    const teamSums = async (team: string) =>
+      (
+        await sql<Record<string, number>>(
+          `SELECT COALESCE(sum(sessions), 0)::int AS sessions, COALESCE(sum(prs), 0)::int AS prs FROM rollup_agent_teams
+           WHERE org_id = $1 AND slice = 'team' AND grain = 'day' AND team = $2`,
+          [ORG, team],
+        )
+      )[0];
+    expect(await teamSums('late-team')).toEqual({ sessions: 0, prs: 0 });
+    const [{ authored }] = await sql<{ authored: number }>(
+      `SELECT count(*)::int AS authored FROM pull_requests p JOIN identity_people ip ON ip.org_id = p.org_id AND ip.source || ':' || ip.external_id = p.author_id
+       WHERE p.org_id = $1 AND ip.person_id = $2 AND p.state IN ('merged', 'closed') AND NOT p.author_is_bot`,
+      [ORG, person],
+    );
+    expect(authored).toBeGreaterThan(0);
+    await sql(`INSERT INTO team_members (org_id, team_key, person_id) VALUES ($1, 'late-team', $2)`, [ORG, person]);
+    expect(await dirty()).toEqual(['agents']);
+    await expectAgentQualityExact();
+    expect(await teamSums('late-team')).toEqual({ sessions: 1, prs: authored });
+
     // The pipeline upserts every account and commit it sees again: the same values mark nothing.
+    await sql(`UPDATE identity_people SET person_id = person_id WHERE org_id = $1`, [ORG]);
     await sql(`UPDATE identities SET email = email WHERE org_id = $1`, [ORG]);
     await sql(`UPDATE people SET email = email WHERE org_id = $1`, [ORG]);
     await sql(`UPDATE commits SET branch = branch WHERE org_id = $1`, [ORG]);

@@ -1,7 +1,7 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
 import { actorPeopleCte, countedPrSql, prAuthorInTeamSql, prAuthorTeamJoin, strongestAttributionJoin } from './agent-sql';
-import { rollupSql } from '../rollups/read-rollups';
+import { rollupRowsSql, rollupSql } from '../rollups/read-rollups';
 import { ASSISTED_PULL_REQUESTS } from '../rollups/rollup-tables';
 
 /**
@@ -81,22 +81,61 @@ export const agentAssistedPrs: MetricFamily = {
       params: params.values,
     };
   },
-  // Without a team or agent (filter or groupBy): the rollup of assisted PRs, for the org or by repo.
+  // Without a team (filter or groupBy): the rollup of assisted PRs, for the org, by repo or by agent.
   rollupSources: ['prs'],
-  fromRollups: (plan) =>
-    rollupSql({
-      table: ASSISTED_PULL_REQUESTS,
-      plan,
-      n: 'prs',
-      values: {
-        prs: 'c.prs',
-        assisted: 'c.assisted',
-        share: 'c.assisted::float8 / c.prs',
-        viaAgentAuthor: 'c.via_agent_author',
-        viaSession: 'c.via_session',
-        viaCoAuthorTrailer: 'c.via_co_author_trailer',
-        viaFooterOrLabel: 'c.via_footer_or_label',
-      },
-      percentiles: {},
-    }),
+  fromRollups(plan) {
+    if (plan.groupBy !== 'agent' && plan.filters.agent === undefined) {
+      return rollupSql({
+        table: ASSISTED_PULL_REQUESTS,
+        plan,
+        n: 'prs',
+        values: {
+          prs: 'c.prs',
+          assisted: 'c.assisted',
+          share: 'c.assisted::float8 / c.prs',
+          viaAgentAuthor: 'c.via_agent_author',
+          viaSession: 'c.via_session',
+          viaCoAuthorTrailer: 'c.via_co_author_trailer',
+          viaFooterOrLabel: 'c.via_footer_or_label',
+        },
+        percentiles: {},
+      });
+    }
+    if (plan.groupBy === 'team' || plan.filters.team !== undefined) return null;
+    // By agent, or for one agent: the rows of each agent ('' for the PRs no agent touched), by repo too with groupBy
+    // repo. `prs` is every merged PR of the bucket (and repo); the other values count the agent's (or every agent's).
+    const params = new Params();
+    const org = params.add(plan.orgId);
+    const agent = plan.filters.agent !== undefined ? params.add(plan.filters.agent) : null;
+    const rows = rollupRowsSql(ASSISTED_PULL_REQUESTS, params, org, plan, plan.groupBy === 'repo' ? 'agent_repo' : 'agent', null);
+    const mine = agent !== null ? `r.agent = ${agent}` : "r.agent <> ''";
+    const dim = plan.groupBy === 'repo' ? 'r.repo' : 'NULL::text';
+    const sums = ['assisted', 'via_agent_author', 'via_session', 'via_co_author_trailer', 'via_footer_or_label'].map((c) => `sum(r.${c})::int AS ${c}`).join(', ');
+    const value = (c: string) => `COALESCE(c.${c}, 0)`;
+    const values = `${value('assisted')} AS assisted, ${value('assisted')}::float8 / b.prs AS share, ${value('via_agent_author')} AS "viaAgentAuthor",
+               ${value('via_session')} AS "viaSession", ${value('via_co_author_trailer')} AS "viaCoAuthorTrailer", ${value('via_footer_or_label')} AS "viaFooterOrLabel"`;
+    const base = `
+        WITH r AS (SELECT ${plan.bucket('x.day')} AS bucket, x.* FROM (${rows}) x),
+        buckets AS (SELECT r.bucket, ${dim} AS dim, sum(r.prs)::int AS prs FROM r GROUP BY 1, 2 HAVING sum(r.prs) > 0)`;
+    if (plan.groupBy === 'agent') {
+      // One row per agent seen in the period, in every bucket with merged PRs (as the domain SQL).
+      return {
+        text: `${base},
+        agents AS (SELECT DISTINCT r.agent FROM r WHERE ${mine}),
+        cells AS (SELECT r.bucket, r.agent, ${sums} FROM r WHERE ${mine} GROUP BY 1, 2)
+        SELECT b.bucket, a.agent AS dim, b.prs AS n, b.prs AS prs, ${values}
+        FROM buckets b CROSS JOIN agents a
+        LEFT JOIN cells c ON c.bucket = b.bucket AND c.agent = a.agent`,
+        params: params.values,
+      };
+    }
+    return {
+      text: `${base},
+        cells AS (SELECT r.bucket, ${dim} AS dim, ${sums} FROM r WHERE ${mine} GROUP BY 1, 2)
+        SELECT b.bucket, b.dim, b.prs AS n, b.prs AS prs, ${values}
+        FROM buckets b
+        LEFT JOIN cells c ON c.bucket = b.bucket AND COALESCE(c.dim, '') = COALESCE(b.dim, '')`,
+      params: params.values,
+    };
+  },
 };

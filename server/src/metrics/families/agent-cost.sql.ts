@@ -1,8 +1,7 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
 import { sessionPeopleCte } from './agent-sql';
-import { rollupRowsSql } from '../rollups/read-rollups';
-import { AGENT_ROLLUP } from '../rollups/rollup-tables';
+import { agentRollupRows } from '../rollups/agent-rollup-rows';
 
 /**
  * What agent sessions started in the bucket cost, in US dollars and tokens, by agent, model or team (the
@@ -73,29 +72,25 @@ export const agentCost: MetricFamily = {
     };
   },
   rollupSources: ['agents'],
-  /** Without a team (filter or groupBy): the sessions' sums kept by rollup_agents, per agent (and model). */
+  /** The sessions' sums kept by the agent rollups (agentRollupRows): by agent and model, or by team and agent. */
   fromRollups(plan) {
-    const g = plan.groupBy;
-    if (g === 'team' || plan.filters.team !== undefined) return null;
     const params = new Params();
     const org = params.add(plan.orgId);
-    const where = [
-      plan.filters.agent !== undefined ? `AND r.agent = ${params.add(plan.filters.agent)}` : '',
-      plan.filters.model !== undefined ? `AND r.model = ${params.add(plan.filters.model)}` : '',
-    ].join(' ');
-    const rows = rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || plan.filters.model !== undefined ? 'agent_model' : 'agent', null);
-    const dim = g === 'agent' ? 'r.agent' : g === 'model' ? `CASE WHEN r.model = '' THEN '(none)' ELSE r.model END` : 'NULL::text';
+    const source = agentRollupRows(plan, params, org, false);
+    if (source === null) return null;
+    const where = [...source.agentFilters, ...(source.teamFilter ? [source.teamFilter] : [])];
+    // PR items have no sessions: rows of PRs alone add nothing, and buckets of them alone are left out (HAVING).
     return {
       text: `
-        SELECT ${plan.bucket('r.day')} AS bucket, ${dim} AS dim, sum(r.sessions) AS n, sum(r.sessions) AS sessions,
+        SELECT ${plan.bucket('r.day')} AS bucket, ${source.dim} AS dim, sum(r.sessions) AS n, sum(r.sessions) AS sessions,
                sum(r.cost_usd) AS "costUsd", sum(r.input_tokens) AS "inputTokens", sum(r.output_tokens) AS "outputTokens",
                sum(r.cache_read_tokens) AS "cacheReadTokens", sum(r.cache_creation_tokens) AS "cacheCreationTokens",
                sum(r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_creation_tokens) AS "totalTokens",
                sum(r.reported_cost_usd) AS "reportedCostUsd", sum(r.computed_cost_usd) AS "computedCostUsd",
                sum(r.reported_cost_sessions) AS "reportedCostSessions", sum(r.computed_cost_sessions) AS "computedCostSessions",
                sum(r.no_cost_sessions) AS "noCostSessions"
-        FROM (${rows}) r
-        WHERE r.agent <> '' ${where}
+        FROM (${source.rows}) r
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         GROUP BY 1, 2
         HAVING sum(r.sessions) > 0`,
       params: params.values,

@@ -1,7 +1,8 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
 import { rollupRowsSql } from '../rollups/read-rollups';
-import { AGENT_ROLLUP, EXPERIMENTS_BY_EVIDENCE } from '../rollups/rollup-tables';
+import { EXPERIMENTS_BY_EVIDENCE } from '../rollups/rollup-tables';
+import { agentRollupRows } from '../rollups/agent-rollup-rows';
 import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, prAuthorInTeamSql, prAuthorTeamJoin, REVERT_WINDOW_DAYS, SESSION_JUDGED, SESSION_SUCCEEDED, SESSION_TO_PR_HOURS, sessionPeopleCte, sessionToPrCtes } from './agent-sql';
 
 export { REVERT_WINDOW_DAYS, SESSION_TO_PR_HOURS };
@@ -160,35 +161,41 @@ export const agentQuality: MetricFamily = {
   },
   rollupSources: ['agents', 'experiments'],
   /**
-   * Without a team (filter or groupBy) the cells come from rollup_agents (sessions and PRs by agent and model)
-   * and rollup_experiments_evidence (evidence, the org's), the partial days from the same items SQL.
+   * The cells from the agent rollups (sessions and PRs by agent and model, or by team and agent: agentRollupRows) and
+   * rollup_experiments_evidence (evidence, the org's or by team), the partial days from the same items SQL. A team
+   * with a model (filter or groupBy) reads the domain tables.
    */
   fromRollups(plan) {
     const g = plan.groupBy;
-    if (g === 'team' || plan.filters.team !== undefined) return null;
     const params = new Params();
     const org = params.add(plan.orgId);
-    const agent = plan.filters.agent !== undefined ? params.add(plan.filters.agent) : null;
-    const model = plan.filters.model !== undefined ? params.add(plan.filters.model) : null;
-    // By model (or for one model) the finest rows; else the rows of each agent, all models together.
-    const agents = rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== null ? 'agent_model' : 'agent', null);
-    const evidence = rollupRowsSql(EXPERIMENTS_BY_EVIDENCE, params, org, plan, 'org', null);
+    // Every agent's rows (assisted PRs and the others are told apart by agent), by team too when one is asked.
+    const source = agentRollupRows(plan, params, org, true);
+    if (source === null) return null;
+    const team = plan.filters.team ?? null;
+    const byTeam = g === 'team';
+    const evidence = rollupRowsSql(EXPERIMENTS_BY_EVIDENCE, params, org, plan, byTeam || team !== null ? 'team' : 'org', team);
+    const evidenceDim = byTeam ? `CASE WHEN e.team = '' THEN '(none)' ELSE e.team END` : 'NULL::text';
     // Sessions and assisted PRs are the rows of an agent ('' is the PRs no agent touched); a PR has no model ('').
-    const dim = g === 'agent' ? 'r.agent' : g === 'model' ? `CASE WHEN r.model = '' THEN '(none)' ELSE r.model END` : 'NULL::text';
-    const mine = ["r.agent <> ''", agent !== null ? `r.agent = ${agent}` : '', model !== null ? `r.model = ${model}` : ''].filter(Boolean).join(' AND ');
+    const ofTeam = source.teamFilter ? [source.teamFilter] : [];
+    const mine = ["r.agent <> ''", ...source.agentFilters, ...ofTeam].join(' AND ');
+    const others = ["r.agent = ''", ...ofTeam].join(' AND ');
+    const otherDim = byTeam ? source.dim : 'NULL::text';
     const prSums = 'sum(r.prs) AS prs, sum(r.merged) AS merged, sum(r.ci_judged) AS ci_judged, sum(r.ci_green) AS ci_green, sum(r.changes_requested) AS changes_requested, sum(r.reverted) AS reverted, sum(r.rework_judged) AS rework_judged, sum(r.reworked) AS reworked';
     return {
       text: `
-        WITH r AS (SELECT ${plan.bucket('a.day')} AS bucket, a.* FROM (${agents}) a),
+        WITH r AS (SELECT ${plan.bucket('a.day')} AS bucket, a.* FROM (${source.rows}) a),
         session_cells AS (
-          SELECT r.bucket, ${dim} AS dim, sum(r.sessions) AS sessions, sum(r.judged) AS judged, sum(r.succeeded) AS succeeded,
+          SELECT r.bucket, ${source.dim} AS dim, sum(r.sessions) AS sessions, sum(r.judged) AS judged, sum(r.succeeded) AS succeeded,
                  sum(r.known_person) AS known_person, sum(r.to_pr) AS to_pr, sum(r.cost_usd) AS cost
           FROM r WHERE ${mine} GROUP BY 1, 2 HAVING sum(r.sessions) > 0
         ),
-        assisted_cells AS (SELECT r.bucket, ${dim} AS dim, ${prSums} FROM r WHERE ${mine} GROUP BY 1, 2 HAVING sum(r.prs) > 0),
-        other_cells AS (SELECT r.bucket, NULL::text AS dim, ${prSums} FROM r WHERE r.agent = '' GROUP BY 1 HAVING sum(r.prs) > 0),
-        evidence_cells AS (SELECT ${plan.bucket('e.day')} AS bucket, NULL::text AS dim, sum(e.experiments) AS evidence FROM (${evidence}) e GROUP BY 1),
-        ${cellsToRowsSql(g === null)}`,
+        assisted_cells AS (SELECT r.bucket, ${source.dim} AS dim, ${prSums} FROM r WHERE ${mine} GROUP BY 1, 2 HAVING sum(r.prs) > 0),
+        other_cells AS (SELECT r.bucket, ${otherDim} AS dim, ${prSums} FROM r WHERE ${others} GROUP BY 1, 2 HAVING sum(r.prs) > 0),
+        evidence_cells AS (
+          SELECT ${plan.bucket('e.day')} AS bucket, ${evidenceDim} AS dim, sum(e.experiments) AS evidence FROM (${evidence}) e GROUP BY 1, 2
+        ),
+        ${cellsToRowsSql(g === null || byTeam)}`,
       params: params.values,
     };
   },

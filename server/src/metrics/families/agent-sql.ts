@@ -105,10 +105,20 @@ export function countedPrSql(p: string): string {
         AND a.target_key = ${p}.source || ':' || ${p}.repo || '#' || ${p}.number AND a.reason = 'author_is_agent_bot'))`;
 }
 
+/**
+ * `JOIN identity_people <ip>` on the account of actor column `actor` (`<source>:<external id>`): a primary-key lookup
+ * per row, where joining `actor_people` builds every account of the org first.
+ */
+export function actorIdentityJoin(kind: 'JOIN' | 'LEFT JOIN', ip: string, org: string, actor: string): string {
+  return `${kind} identity_people ${ip} ON ${ip}.org_id = ${org} AND ${ip}.source = split_part(${actor}, ':', 1)
+      AND ${ip}.external_id = substr(${actor}, length(split_part(${actor}, ':', 1)) + 2)`;
+}
+
 /** The teams of a PR's author (alias `p`): joins giving `tm.team_key` (one row per team; none for bots and people without a team). */
 export function prAuthorTeamJoin(p: string): string {
-  return `LEFT JOIN actor_people pap ON pap.actor_id = ${p}.author_id AND NOT pap.is_bot
-    LEFT JOIN team_members tm ON tm.org_id = ${p}.org_id AND tm.person_id = pap.person_id`;
+  return `${actorIdentityJoin('LEFT JOIN', 'pip', `${p}.org_id`, `${p}.author_id`)}
+    LEFT JOIN people ppe ON ppe.org_id = pip.org_id AND ppe.id = pip.person_id AND NOT ppe.is_bot
+    LEFT JOIN team_members tm ON tm.org_id = ${p}.org_id AND tm.person_id = ppe.id`;
 }
 
 /** True when the PR's author (alias `p`) is a member of the team in placeholder `team`. */
@@ -211,8 +221,7 @@ export function sessionToPrCtes(org: string, started: { from: string } | { start
             WHERE p.org_id = ${org} AND p.opened_at >= w.start_at AND p.opened_at <= w.last_end + interval '${SESSION_TO_PR_HOURS} hours'
             OFFSET 0
           ) p
-          JOIN identity_people ip ON ip.org_id = p.org_id AND ip.source = split_part(p.author_id, ':', 1)
-            AND ip.external_id = substr(p.author_id, length(split_part(p.author_id, ':', 1)) + 2)
+          ${actorIdentityJoin('JOIN', 'ip', 'p.org_id', 'p.author_id')}
             AND ip.person_id::text IN (SELECT ls.person_id FROM session_people ls WHERE ls.person_id IS NOT NULL)
           JOIN people pe ON pe.org_id = ip.org_id AND pe.id = ip.person_id AND NOT pe.is_bot
           CROSS JOIN LATERAL (${prAttributionsSql('p')}) x

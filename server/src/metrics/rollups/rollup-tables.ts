@@ -3,13 +3,13 @@ import type { Params } from '../metric-family';
 import { failedDeploymentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
-import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
+import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
 
 /**
  * Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in
- * one repo; in the agent rollup, of one agent, or of one agent and model.
+ * one repo; in the agent rollups, of one agent, of one agent and model, of one agent in one repo, or of one team and agent.
  */
-export type Slice = 'org' | 'team' | 'repo' | 'team_repo' | 'agent' | 'agent_model';
+export type Slice = 'org' | 'team' | 'repo' | 'team_repo' | 'agent' | 'agent_model' | 'agent_repo' | 'team_agent';
 export type Grain = 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
 
@@ -217,22 +217,26 @@ export const MERGED_PULL_REQUESTS: RollupTable = {
 };
 
 /**
- * Merged PRs that count (automation bots left out, agents' bots in) by the day they merged, with their strongest
- * agent attribution's reason as agent-assisted-prs counts them (agent-sql.ts). No team: a PR's team is its
- * author's in the teams file, which the domain tables answer.
+ * Merged PRs that count (automation bots left out, agents' bots in) by the day they merged, keyed by their strongest
+ * agent attribution's agent ('' when no agent touched them) and repo, with its reason as agent-assisted-prs counts
+ * them (agent-sql.ts). No team: a PR's team is its author's in the teams file, which the domain tables answer.
  */
 export const ASSISTED_PULL_REQUESTS: RollupTable = {
   table: 'rollup_assisted_prs',
   source: 'prs',
-  dims: ['team', 'repo'],
+  dims: ['agent', 'repo'],
   dirtyByTeam: false,
   counts: ['prs', 'assisted', 'via_agent_author', 'via_session', 'via_co_author_trailer', 'via_footer_or_label'],
   measures: [],
-  finest: 'repo',
-  slices: [{ slice: 'org', keepFirst: false, keepSecond: false }],
+  finest: 'agent_repo',
+  slices: [
+    { slice: 'agent', keepFirst: true, keepSecond: false },
+    { slice: 'repo', keepFirst: false, keepSecond: true },
+    { slice: 'org', keepFirst: false, keepSecond: false },
+  ],
   items(params, orgParam, scopes) {
     return `
-    SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS prs,
+    SELECT ${daySql('p.merged_at')} AS day, COALESCE(att.agent, '') AS agent, p.repo, 1 AS prs,
            ${flag('att.agent IS NOT NULL')} AS assisted,
            ${flag(`att.reason = 'author_is_agent_bot'`)} AS via_agent_author,
            ${flag(`att.reason IN ('session_reported_sha', 'session_reported_branch')`)} AS via_session,
@@ -245,31 +249,64 @@ export const ASSISTED_PULL_REQUESTS: RollupTable = {
   },
 };
 
+/** The counts of the agent rollups, and those that are amounts (numeric: a month of tokens passes 2^31). */
+const AGENT_COUNTS = [
+  'items', 'sessions', 'judged', 'succeeded', 'known_person', 'to_pr', 'cost_usd',
+  'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd',
+  'reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions',
+  'prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked',
+];
+const AGENT_AMOUNTS = ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'];
+
 /**
  * Agent sessions and PRs (agent-quality and agent-cost without a team): the agent sessions by the day they started,
  * per agent and model, and the counted PRs by the day they closed or merged, per their strongest attribution's agent
  * ('' for the PRs no agent touched; a PR has no model), with every count agent-quality's values are ratios of and the
  * sessions' cost and tokens (agent-cost).
- * The items are the exact SQL's (agent-sql.ts: session → PR, first-pass CI, rework, reverts). No team: a session's
- * team and a PR author's come from the teams file, which the domain tables answer. Keys are whole days (`agents`),
- * marked by the triggers of migration 1764000000130 on every table these items read.
+ * The items are the exact SQL's (agent-sql.ts: session → PR, first-pass CI, rework, reverts). Teams are in
+ * AGENT_TEAM_ROLLUP. Keys are whole days (`agents`), marked by the triggers of migration 1764000000130 on every table
+ * these items read.
  */
 export const AGENT_ROLLUP: RollupTable = {
   table: 'rollup_agents',
   source: 'agents',
   dims: ['agent', 'model'],
   dirtyByTeam: false,
-  counts: [
-    'items', 'sessions', 'judged', 'succeeded', 'known_person', 'to_pr', 'cost_usd',
-    'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd',
-    'reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions',
-    'prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked',
-  ],
-  numeric: ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'],
+  counts: AGENT_COUNTS,
+  numeric: AGENT_AMOUNTS,
   measures: [],
   finest: 'agent_model',
   slices: [{ slice: 'agent', keepFirst: true, keepSecond: false }],
-  items(params, orgParam, scopes) {
+  items: agentItems('agent_model'),
+};
+
+/**
+ * The same items by team and agent (agent-quality and agent-cost by team, or for one team): a session is an item
+ * of its team (session_team: its own, else its person's only team; '' for none), a PR of each team of its author
+ * ('' for none and for bots), as the exact SQL's team dimension and team filter take them. No model. Same keys
+ * (`agents`), with the triggers of migration 1764000000143 on team memberships and accounts' people.
+ */
+export const AGENT_TEAM_ROLLUP: RollupTable = {
+  table: 'rollup_agent_teams',
+  source: 'agents',
+  dims: ['team', 'agent'],
+  dirtyByTeam: false,
+  counts: AGENT_COUNTS,
+  numeric: AGENT_AMOUNTS,
+  measures: [],
+  finest: 'team_agent',
+  slices: [{ slice: 'team', keepFirst: true, keepSecond: false }],
+  items: agentItems('team_agent'),
+};
+
+/**
+ * The items of the agent rollups: each agent session (by the day it started) and each counted PR closed or merged (by
+ * that day), keyed by agent and model (`agent_model`: a PR has no model, '') or by team and agent (`team_agent`: a
+ * session's team, a PR once per team of its author; '' for none).
+ */
+function agentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
+  const byTeam = keys === 'team_agent';
+  return (params, orgParam, scopes) => {
     const ranges = distinctRanges(scopes);
     const starts = params.add(ranges.map((r) => r.start));
     const ends = params.add(ranges.map((r) => r.end));
@@ -278,6 +315,8 @@ export const AGENT_ROLLUP: RollupTable = {
       CROSS JOIN LATERAL (SELECT x.* FROM agent_sessions x WHERE x.org_id = ${orgParam} AND x.started_at >= r.start_at AND x.started_at < r.end_at OFFSET 0) x) s`;
     const zeros = (names: string[]) => names.map((n) => `0 AS ${n}`).join(', ');
     const none = "'{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts";
+    const sessionKeys = byTeam ? `COALESCE(s.session_team, '') AS team, s.agent` : `s.agent, COALESCE(s.model, '') AS model`;
+    const prKeys = byTeam ? `COALESCE(tm.team_key, ''), COALESCE(f.agent, '')` : `COALESCE(f.agent, ''), ''`;
     return `
     WITH ${actorPeopleCte(orgParam)},
     ${sessionPeopleCte(orgParam, '', { sessions })},
@@ -288,7 +327,7 @@ export const AGENT_ROLLUP: RollupTable = {
       WHERE p.state IN ('merged', 'closed') AND ${countedPrSql('p')}
     ),
     ${firstPassCiCtes(orgParam, 'closed_prs', 'lookup')}
-    SELECT ${daySql('s.started_at')} AS day, s.agent, COALESCE(s.model, '') AS model, 1 AS items, 1 AS sessions,
+    SELECT ${daySql('s.started_at')} AS day, ${sessionKeys}, 1 AS items, 1 AS sessions,
            ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
            ${flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,
            s.input_tokens::numeric AS input_tokens, s.output_tokens::numeric AS output_tokens, s.cache_read_tokens::numeric AS cache_read_tokens,
@@ -301,17 +340,18 @@ export const AGENT_ROLLUP: RollupTable = {
     FROM session_people s
     LEFT JOIN sessions_to_pr tp ON tp.agent = s.agent AND tp.session_id = s.session_id
     UNION ALL
-    SELECT ${daySql('COALESCE(f.merged_at, f.closed_at)')}, COALESCE(f.agent, ''), '', 1, ${zeros(['sessions', 'judged', 'succeeded', 'known_person', 'to_pr'])}, 0,
+    SELECT ${daySql('COALESCE(f.merged_at, f.closed_at)')}, ${prKeys}, 1, ${zeros(['sessions', 'judged', 'succeeded', 'known_person', 'to_pr'])}, 0,
            ${zeros(['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'])},
            ${zeros(['reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions'])},
            1, ${flag('f.merged')}, ${flag('f.ci_green IS NOT NULL')}, ${flag('f.ci_green')}, f.changes_requested::int, ${flag('f.reverted')},
            ${flag('f.rework_judged')}, ${flag('f.reworked')}, ${none}
     FROM (
-      SELECT p.merged_at, p.closed_at, att.agent, ${CLOSED_PR_FACTS}
+      SELECT p.org_id, p.author_id, p.merged_at, p.closed_at, att.agent, ${CLOSED_PR_FACTS}
       FROM closed_prs p
       ${closedPrFactsJoins('p')}
-    ) f`;
-  },
-};
+    ) f
+    ${byTeam ? prAuthorTeamJoin('f') : ''}`;
+  };
+}
 
-export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS, AGENT_ROLLUP];
+export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS, AGENT_ROLLUP, AGENT_TEAM_ROLLUP];

@@ -79,7 +79,7 @@ const markPersonSessions = (rows: string, person: string | null, email: string |
  * and commit it sees again (an update to the same values), and each would mark the days of every session of its
  * person since the start.
  */
-function markFunctionSql(name: string, mark: (rows: string) => string, changed?: { key: string[]; columns: string[] }): string {
+export function markFunctionSql(name: string, mark: (rows: string) => string, changed?: { key: string[]; columns: string[] }): string {
   if (!changed) return rollupMarkFunctionSql(name, mark);
   const list = (alias: string) => `(${changed.columns.map((c) => `${alias}.${c}`).join(', ')})`;
   const pairs = `old_rows o JOIN new_rows n USING (${changed.key.join(', ')}) WHERE ${list('o')} IS DISTINCT FROM ${list('n')}`;
