@@ -88,8 +88,8 @@ export type MetricResponse = z.infer<typeof metricResponseSchema>;
 export const rollupsRebuildReportSchema = z
   .object({
     keys: z
-      .object({ experiments: z.number().int(), deployments: z.number().int(), prs: z.number().int(), agents: z.number().int() })
-      .describe('(team, day) keys recomputed, per source: experiments, production deployments, merged pull requests, agent sessions and closed pull requests (agent quality).'),
+      .object({ experiments: z.number().int(), deployments: z.number().int(), prs: z.number().int(), agents: z.number().int(), adoption: z.number().int() })
+      .describe('(team, day) keys recomputed, per source: experiments, production deployments, merged pull requests, agent sessions and closed pull requests (agent quality), days of activity (adoption).'),
     rows: z.number().int().describe('Rollup rows now stored for the org (every slice and grain).'),
     tookMs: z.number().int(),
   })

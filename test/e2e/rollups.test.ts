@@ -198,7 +198,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
       pr.number,
       new Date(pr.opened_at.getTime() + 60_000),
     ]);
-    expect(await sql(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).toEqual([{ rollup: 'agents' }, { rollup: 'prs' }]);
+    expect(await sql(`SELECT DISTINCT rollup FROM rollup_dirty WHERE org_id = $1 ORDER BY 1`, [ORG])).toEqual([{ rollup: 'adoption' }, { rollup: 'agents' }, { rollup: 'prs' }]);
     expect((await metric('pr-cycle', ALIGNED)).computedFrom).toBe('domain');
     await t.app.get(RollupsService).refresh(ORG);
     const fast = await metric('pr-cycle', `${ALIGNED}&interval=week`);
@@ -347,18 +347,18 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
        VALUES ($1, $2, 'late-session', 'late.author@example.com', $3, $4, 3, 0, 1)`,
       [ORG, agent, new Date(pr.opened_at.getTime() - 2 * 3_600_000), new Date(pr.opened_at.getTime() - 3_600_000)],
     );
-    expect(await dirty()).toEqual(['agents']);
+    expect(await dirty()).toEqual(['adoption', 'agents']);
     await expectAgentQualityExact();
     const afterSession = await sums();
     expect(afterSession).toEqual({ ...afterRevert, sessions: afterRevert.sessions + 1 });
     const [{ person_id: person }] = await sql<{ person_id: string }>(`SELECT person_id FROM identity_people WHERE org_id = $1 AND source || ':' || external_id = $2`, [ORG, pr.author_id]);
     // Another account of the author's (as the identity resolver would link it), with that email.
     await sql(`INSERT INTO identities (org_id, source, external_id, login, email) VALUES ($1, 'gitlab', 'late-account', 'late', 'late.author@example.com')`, [ORG]);
-    expect(await dirty()).toEqual(['agents']);
+    expect(await dirty()).toEqual(['adoption', 'agents']);
     await t.app.get(RollupsService).refresh(ORG);
     expect(await sums()).toEqual(afterSession);
     await sql(`INSERT INTO identity_people (org_id, source, external_id, person_id, reason) VALUES ($1, 'gitlab', 'late-account', $2, 'email')`, [ORG, person]);
-    expect(await dirty()).toEqual(['agents']);
+    expect(await dirty()).toEqual(['adoption', 'agents']);
     await expectAgentQualityExact();
     expect(await sums()).toEqual({ ...afterSession, known_person: afterSession.known_person + 1, to_pr: afterSession.to_pr + 1 });
 
@@ -380,7 +380,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     );
     expect(authored).toBeGreaterThan(0);
     await sql(`INSERT INTO team_members (org_id, team_key, person_id) VALUES ($1, 'late-team', $2)`, [ORG, person]);
-    expect(await dirty()).toEqual(['agents']);
+    expect(await dirty()).toEqual(['adoption', 'agents']);
     await expectAgentQualityExact();
     expect(await teamSums('late-team')).toEqual({ sessions: 1, prs: authored });
 

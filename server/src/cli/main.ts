@@ -201,7 +201,7 @@ const COMMANDS: Record<string, Command> = {
   'rollups rebuild': {
     prepare: () => async (backend, out, json) => {
       const report = await backend.rebuildRollups();
-      print(out, json, report, `Rebuilt ${report.rows} rollup rows from ${report.keys.experiments + report.keys.deployments + report.keys.prs + report.keys.agents} (team, day) keys in ${report.tookMs} ms via ${backend.description}.\n`);
+      print(out, json, report, `Rebuilt ${report.rows} rollup rows from ${report.keys.experiments + report.keys.deployments + report.keys.prs + report.keys.agents + report.keys.adoption} (team, day) keys in ${report.tookMs} ms via ${backend.description}.\n`);
     },
   },
   'demo load': {

@@ -1,9 +1,8 @@
 import type { MetricFamily } from '../metric-family';
 import { Params } from '../metric-family';
+import { adoptionRollupSql } from '../rollups/adoption-rollup';
+import { ADOPTION_TARGET, adoptionActivityCte } from './adoption-activity';
 import { actorPeopleCte, sessionPeopleCte } from './agent-sql';
-
-/** Weekly adoption at or above this share counts as reached for daysTo50. */
-export const ADOPTION_TARGET = 0.5;
 
 /**
  * Adoption of coding agents, per bucket and team (team_members; without groupBy, the org):
@@ -35,6 +34,8 @@ export const adoption: MetricFamily = {
   valueKeys: ['activeAgentUsers', 'activeEngineers', 'adoptionRate', 'daysTo50'],
   countKeys: ['activeAgentUsers', 'activeEngineers'],
   supports: { groupBy: ['team'], filters: ['team', 'agent', 'model'] },
+  rollupSources: ['adoption'],
+  fromRollups: adoptionRollupSql,
   sql(plan) {
     const params = new Params();
     const org = params.add(plan.orgId);
@@ -51,20 +52,7 @@ export const adoption: MetricFamily = {
     return {
       text: `
         WITH ${actorPeopleCte(org)}, ${sessionPeopleCte(org, `AND s.started_at < ${to} ${sessionFilters}`)},
-        activity AS (
-          SELECT 'engineer' AS role, ap.person_id::text AS who, ap.person_id, x.at
-          FROM (
-            SELECT c.author_id AS actor_id, c.authored_at AS at FROM commits c WHERE c.org_id = ${org} AND c.authored_at < ${to}
-            UNION ALL
-            SELECT p.author_id, p.opened_at FROM pull_requests p WHERE p.org_id = ${org} AND p.opened_at < ${to} AND NOT p.author_is_bot
-            UNION ALL
-            SELECT r.reviewer_id, r.submitted_at FROM reviews r WHERE r.org_id = ${org} AND r.submitted_at < ${to}
-          ) x
-          JOIN actor_people ap ON ap.actor_id = x.actor_id AND NOT ap.is_bot
-          UNION ALL
-          SELECT 'agent_user', COALESCE(s.person_id, 'key:' || lower(s.person_key)), s.person_id::uuid, s.started_at
-          FROM session_people s WHERE s.person_key IS NOT NULL
-        ),
+        ${adoptionActivityCte(org, (column) => `${column} < ${to}`)},
         scoped AS (
           SELECT a.role, a.who, a.at, ${byTeam ? `COALESCE(tm.team_key, '(none)')` : 'NULL::text'} AS dim
           FROM activity a

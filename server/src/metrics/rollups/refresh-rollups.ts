@@ -1,4 +1,5 @@
 import { Params } from '../metric-family';
+import { markAdoptionRebuild, refreshAdoption } from './adoption-rollup';
 import { quantilesSql } from './histogram';
 import { daySql, GRAINS, ROLLUP_SOURCES, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
 
@@ -33,11 +34,13 @@ export async function refreshRollups(sql: RollupSql, orgId: string): Promise<Ref
      SELECT DISTINCT rollup, COALESCE(team, '') AS team, day FROM taken`,
     [orgId],
   )) as Array<{ rollup: RollupSource; team: string; day: Date }>;
-  const result: RefreshResult = { keys: { experiments: 0, deployments: 0, prs: 0, agents: 0 } };
+  const result: RefreshResult = { keys: { experiments: 0, deployments: 0, prs: 0, agents: 0, adoption: 0 } };
   for (const source of ROLLUP_SOURCES) {
     const keys = taken.filter((k) => k.rollup === source).map((k) => ({ team: k.team, day: new Date(k.day) }));
     result.keys[source] = keys.length;
     if (keys.length === 0) continue;
+    // Adoption counts distinct people (rollups/adoption-rollup.ts): not a table of sums.
+    if (source === 'adoption') await refreshAdoption(sql, orgId, keys);
     for (const table of ROLLUP_TABLES.filter((t) => t.source === source)) await refreshTable(sql, orgId, table, keys);
   }
   return result;
@@ -72,6 +75,7 @@ export async function rebuildRollups(sql: RollupSql, orgId: string): Promise<Ref
      SELECT org_id, 'agents', ${daySql('COALESCE(merged_at, closed_at)')} FROM pull_requests WHERE org_id = $1 AND COALESCE(merged_at, closed_at) IS NOT NULL`,
     [orgId],
   );
+  await markAdoptionRebuild(sql, orgId);
   return refreshRollups(sql, orgId);
 }
 

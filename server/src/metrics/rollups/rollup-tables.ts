@@ -14,8 +14,8 @@ export type Grain = 'day' | 'week' | 'month';
 export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
 
 /** The dirty keys a rollup is recomputed by (rollup_dirty.rollup). */
-export type RollupSource = 'experiments' | 'deployments' | 'prs' | 'agents';
-export const ROLLUP_SOURCES: readonly RollupSource[] = ['experiments', 'deployments', 'prs', 'agents'];
+export type RollupSource = 'experiments' | 'deployments' | 'prs' | 'agents' | 'adoption';
+export const ROLLUP_SOURCES: readonly RollupSource[] = ['experiments', 'deployments', 'prs', 'agents', 'adoption'];
 
 /** A time range of items to aggregate, optionally for one team only (null: every team). */
 export interface Scope {
