@@ -76,7 +76,7 @@ export const agentCost: MetricFamily = {
   fromRollups(plan) {
     const params = new Params();
     const org = params.add(plan.orgId);
-    const source = agentRollupRows(plan, params, org, false);
+    const source = agentRollupRows(plan, params, org, 'agent-cost');
     if (source === null) return null;
     const where = [...source.agentFilters, ...(source.teamFilter ? [source.teamFilter] : [])];
     // PR items have no sessions: rows of PRs alone add nothing, and buckets of them alone are left out (HAVING).

@@ -170,7 +170,7 @@ export const agentQuality: MetricFamily = {
     const params = new Params();
     const org = params.add(plan.orgId);
     // Every agent's rows (assisted PRs and the others are told apart by agent), by team too when one is asked.
-    const source = agentRollupRows(plan, params, org, true);
+    const source = agentRollupRows(plan, params, org, 'agent-quality');
     if (source === null) return null;
     const team = plan.filters.team ?? null;
     const byTeam = g === 'team';

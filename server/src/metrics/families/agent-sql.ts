@@ -149,28 +149,20 @@ function decisiveRun(r: string): string {
  * decisive runs of its repository listing it (`pr_numbers`) or on its head commit; its first round is the commit
  * of the first of them (by completion, then sha: the smallest sha of the earliest completion); green when every
  * one of its runs on that commit succeeded. A run found both ways counts twice, which changes neither the first
- * commit nor bool_and. The runs listing a PR are found, by `find`:
- * - 'scan': by unnesting the PR numbers of every decisive run of the org and joining (one pass, for many PRs: a
- *   period's worth);
- * - 'lookup': by each PR's key in the runs' index of PR keys (migration 141), for a few PRs (a day's): the cost
- *   follows the PRs, not the org's history.
+ * commit nor bool_and. Set-based, for many PRs (a period's): the runs listing a PR are found by unnesting the PR
+ * numbers of every decisive run of the org and joining. firstPassCiOfPr is the same rule for one PR.
  */
-export function firstPassCiCtes(org: string, prs: string, find: 'scan' | 'lookup' = 'scan'): string {
+export function firstPassCiCtes(org: string, prs: string): string {
   const samePr = (a: string, b: string) => `${a}.source = ${b}.source AND ${a}.repo = ${b}.repo AND ${a}.number = ${b}.number`;
-  const listing =
-    find === 'scan'
-      ? `FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
-                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
-          JOIN ${prs} p ON ${samePr('p', 'r')}`
-      : `FROM ${prs} p JOIN ci_runs r ON ci_run_pr_keys(r.source, r.repo, r.pr_numbers) @> ARRAY[p.source || ':' || p.repo || '#' || p.number]
-            AND r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND ${decisiveRun('r')}`;
   return `pr_ci_runs AS (
           SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
           FROM ${prs} p JOIN ci_runs r ON r.org_id = p.org_id AND r.source = p.source AND r.repo = p.repo AND r.head_sha = p.head_sha
           WHERE ${decisiveRun('r')}
           UNION ALL
           SELECT p.source, p.repo, p.number, r.head_sha, r.completed_at, r.conclusion
-          ${listing}
+          FROM (SELECT r.source, r.repo, unnest(r.pr_numbers) AS number, r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+                WHERE r.org_id = ${org} AND ${decisiveRun('r')}) r
+          JOIN ${prs} p ON ${samePr('p', 'r')}
         ),
         pr_ci_first AS (
           SELECT c.source, c.repo, c.number, min(c.head_sha) AS head_sha
@@ -183,6 +175,26 @@ export function firstPassCiCtes(org: string, prs: string, find: 'scan' | 'lookup
           FROM pr_ci_runs c JOIN pr_ci_first f ON ${samePr('f', 'c')}
           GROUP BY 1, 2, 3
         )`;
+}
+
+/**
+ * First-pass CI of PR `p` alone (`green`, `at`: firstPassCiCtes' rule), for `LEFT JOIN LATERAL … ON true`: its runs
+ * by index (on its head commit; listing it, by the runs' index of PR keys, migration 141). For a few PRs (a day's,
+ * in the agent rollups): the cost follows the PRs, and no join depends on the planner's estimate of how many there
+ * are (at 10M, estimating one PR for a day's 2,500, the set-based CTEs were joined by nested loops: 3.5 s a day).
+ */
+export function firstPassCiOfPr(p: string): string {
+  return `WITH runs AS (
+        SELECT r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+        WHERE r.org_id = ${p}.org_id AND r.source = ${p}.source AND r.repo = ${p}.repo AND r.head_sha = ${p}.head_sha AND ${decisiveRun('r')}
+        UNION ALL
+        SELECT r.head_sha, r.completed_at, r.conclusion FROM ci_runs r
+        WHERE ci_run_pr_keys(r.source, r.repo, r.pr_numbers) @> ARRAY[${p}.source || ':' || ${p}.repo || '#' || ${p}.number]
+          AND r.org_id = ${p}.org_id AND r.source = ${p}.source AND r.repo = ${p}.repo AND ${decisiveRun('r')}
+      ),
+      first_sha AS (SELECT min(head_sha) AS head_sha FROM runs WHERE completed_at = (SELECT min(completed_at) FROM runs))
+      SELECT bool_and(runs.conclusion = 'success') FILTER (WHERE runs.head_sha = first_sha.head_sha) AS green, min(runs.completed_at) AS at
+      FROM runs CROSS JOIN first_sha`;
 }
 
 /** A session leads to a PR when its person opens an assisted PR of the same agent up to this long after it ends. */
@@ -260,12 +272,12 @@ function reworkJoin(p: string, as: string): string {
 
 /**
  * What agent-quality knows of each closed PR `p` (with `closedPrFactsJoins`): `att.agent` (its strongest
- * attribution's agent, null when no agent touched it) and the columns of CLOSED_PR_FACTS. Needs `bot_actors` and
- * `pr_ci` (firstPassCiCtes over the same PRs).
+ * attribution's agent, null when no agent touched it) and the columns of CLOSED_PR_FACTS. Needs `bot_actors`, and
+ * with `ci` 'cte', `pr_ci` (firstPassCiCtes over the same PRs); 'per PR' looks each PR's runs up (firstPassCiOfPr).
  */
-export function closedPrFactsJoins(p: string): string {
+export function closedPrFactsJoins(p: string, ci: 'cte' | 'per PR' = 'cte'): string {
   return `${strongestAttributionJoin(p, 'att')}
-          LEFT JOIN pr_ci ci ON ci.source = ${p}.source AND ci.repo = ${p}.repo AND ci.number = ${p}.number
+          ${ci === 'cte' ? `LEFT JOIN pr_ci ci ON ci.source = ${p}.source AND ci.repo = ${p}.repo AND ci.number = ${p}.number` : `LEFT JOIN LATERAL (${firstPassCiOfPr(p)}) ci ON true`}
           ${reworkJoin(p, 'rw')}`;
 }
 

@@ -3,7 +3,7 @@ import type { Params } from '../metric-family';
 import { failedDeploymentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
-import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, firstPassCiCtes, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
+import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
 
 /**
  * Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in
@@ -303,9 +303,10 @@ export const AGENT_TEAM_ROLLUP: RollupTable = {
 /**
  * The items of the agent rollups: each agent session (by the day it started) and each counted PR closed or merged (by
  * that day), keyed by agent and model (`agent_model`: a PR has no model, '') or by team and agent (`team_agent`: a
- * session's team, a PR once per team of its author; '' for none).
+ * session's team, a PR once per team of its author; '' for none). `sessionsOnly`: the sessions alone, without
+ * session → PR (`to_pr` 0), for agent-cost's partial days, which read nothing else.
  */
-function agentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
+export function agentItems(keys: 'agent_model' | 'team_agent', sessionsOnly = false): RollupTable['items'] {
   const byTeam = keys === 'team_agent';
   return (params, orgParam, scopes) => {
     const ranges = distinctRanges(scopes);
@@ -318,6 +319,18 @@ function agentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
     const none = "'{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts";
     const sessionKeys = byTeam ? `COALESCE(s.session_team, '') AS team, s.agent` : `s.agent, COALESCE(s.model, '') AS model`;
     const prKeys = byTeam ? `COALESCE(tm.team_key, ''), COALESCE(f.agent, '')` : `COALESCE(f.agent, ''), ''`;
+    const sessionItems = `SELECT ${daySql('s.started_at')} AS day, ${sessionKeys}, 1 AS items, 1 AS sessions,
+           ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
+           ${sessionsOnly ? '0' : flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,
+           s.input_tokens::numeric AS input_tokens, s.output_tokens::numeric AS output_tokens, s.cache_read_tokens::numeric AS cache_read_tokens,
+           s.cache_creation_tokens::numeric AS cache_creation_tokens,
+           CASE WHEN s.cost_source = 'reported' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS reported_cost_usd,
+           CASE WHEN s.cost_source = 'computed' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS computed_cost_usd,
+           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'reported'")} AS reported_cost_sessions,
+           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'computed'")} AS computed_cost_sessions, ${flag('s.cost_usd IS NULL')} AS no_cost_sessions,
+           ${zeros(['prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked'])}, ${none}
+    FROM session_people s`;
+    if (sessionsOnly) return `WITH ${sessionPeopleCte(orgParam, '', { sessions })} ${sessionItems}`;
     return `
     WITH ${actorPeopleCte(orgParam)},
     ${sessionPeopleCte(orgParam, '', { sessions })},
@@ -326,19 +339,8 @@ function agentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
     closed_prs AS MATERIALIZED (
       SELECT p.* FROM ${rowsInScopes(params, scopes, 'pull_requests', 'p', (x) => `${x}.org_id = ${orgParam} AND COALESCE(${x}.merged_at, ${x}.closed_at) >= r.start_at AND COALESCE(${x}.merged_at, ${x}.closed_at) < r.end_at`)}
       WHERE p.state IN ('merged', 'closed') AND ${countedPrSql('p')}
-    ),
-    ${firstPassCiCtes(orgParam, 'closed_prs', 'lookup')}
-    SELECT ${daySql('s.started_at')} AS day, ${sessionKeys}, 1 AS items, 1 AS sessions,
-           ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
-           ${flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,
-           s.input_tokens::numeric AS input_tokens, s.output_tokens::numeric AS output_tokens, s.cache_read_tokens::numeric AS cache_read_tokens,
-           s.cache_creation_tokens::numeric AS cache_creation_tokens,
-           CASE WHEN s.cost_source = 'reported' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS reported_cost_usd,
-           CASE WHEN s.cost_source = 'computed' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS computed_cost_usd,
-           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'reported'")} AS reported_cost_sessions,
-           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'computed'")} AS computed_cost_sessions, ${flag('s.cost_usd IS NULL')} AS no_cost_sessions,
-           ${zeros(['prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked'])}, ${none}
-    FROM session_people s
+    )
+    ${sessionItems}
     LEFT JOIN sessions_to_pr tp ON tp.agent = s.agent AND tp.session_id = s.session_id
     UNION ALL
     SELECT ${daySql('COALESCE(f.merged_at, f.closed_at)')}, ${prKeys}, 1, ${zeros(['sessions', 'judged', 'succeeded', 'known_person', 'to_pr'])}, 0,
@@ -349,7 +351,7 @@ function agentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
     FROM (
       SELECT p.org_id, p.author_id, p.merged_at, p.closed_at, att.agent, ${CLOSED_PR_FACTS}
       FROM closed_prs p
-      ${closedPrFactsJoins('p')}
+      ${closedPrFactsJoins('p', 'per PR')}
     ) f
     ${byTeam ? prAuthorTeamJoin('f') : ''}`;
   };

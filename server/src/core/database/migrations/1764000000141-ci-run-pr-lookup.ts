@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The decisive CI runs listing a PR, found by the PR (metrics/families/agent-sql.ts, firstPassCiCtes 'lookup'):
+ * The decisive CI runs listing a PR, found by the PR (metrics/families/agent-sql.ts, firstPassCiOfPr):
  * a GIN index of the `<source>:<repo>#<number>` keys of each run's pr_numbers. The agent rollup's items (a dirty
  * day's closed PRs, a query's partial days) read the runs of their few PRs through it instead of every run of the
  * org (at 200k raw events the scan was most of a partial day's 190 ms, and it grows with the org's history). The
