@@ -7,6 +7,7 @@ import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
 import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
 import { PipelineService } from '../../server/src/pipeline/pipeline.service';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app';
+import { testDatabaseKind } from '../support/test-database';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
 const IDS = { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' };
@@ -61,7 +62,13 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
   },
 ];
 
-describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
+/**
+ * PostgreSQL only. On the embedded database (PGlite: the same SQL engine, in WebAssembly) the comparison of every view
+ * with the domain tables ran past 15 minutes on 24 Nov 2026, where PostgreSQL takes 13 s, and the file's later tests
+ * then waited on a busy database. `.ci/run` runs this file on PostgreSQL; rollups-adoption.test.ts and the metric
+ * tests run on both.
+ */
+(testDatabaseKind() === 'postgres' ? describe : describe.skip)('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
   let t: TestApp;
   const sql = <T>(text: string, params: unknown[] = []) => t.app.get(DataSource).query(text, params) as Promise<T[]>;
 
