@@ -11,6 +11,7 @@ import { loadKnownKeys, relink, sameKnownKeys, targetKey, type LinkTarget } from
 import { InvalidEventError, type Fact, type RawEventRow } from './normalize/facts';
 import { NORMALIZERS } from './normalize/registry';
 import { projectEvents, projectFacts } from './project/project-facts';
+import { RollupRefreshPacer } from './rollup-refresh-pacer';
 
 /** A failing event is retried this many times with growing pauses, then quarantined (status failed). */
 export const MAX_ATTEMPTS = 5;
@@ -62,8 +63,11 @@ type Outcome = { status: 'processed' } | { status: 'dropped'; reason: string } |
 export class PipelineService {
   private readonly logger = new Logger('pipeline');
   private analyzeCheckedAt = 0;
+  private readonly refreshPacer: RollupRefreshPacer;
 
-  constructor(private readonly dataSource: DataSource, private readonly config: AppConfig, private readonly identities: IdentityResolver) {}
+  constructor(private readonly dataSource: DataSource, private readonly config: AppConfig, private readonly identities: IdentityResolver) {
+    this.refreshPacer = new RollupRefreshPacer(config.pipelineBacklogRefreshFactor);
+  }
 
   /** Processes batches until nothing is ready. Returns how many events were claimed in all. */
   async drain(options: DrainOptions = {}): Promise<number> {
@@ -144,9 +148,12 @@ export class PipelineService {
         );
       result.claimed = rows.length;
       if (rows.length === 0) {
+        // The queue is empty: the refreshes put off during the backlog are done now.
+        for (const org of this.refreshPacer.waitingOrgs()) await this.refreshRollupsOf(runner, org);
         await runner.commitTransaction();
         return result;
       }
+      const backlog = rows.length >= (options.batchSize ?? this.config.pipelineBatchSize);
       const orgs = new Set(rows.map((r) => r.org_id));
       const knownBefore = new Map<string, Awaited<ReturnType<typeof loadKnownKeys>>>();
       for (const org of orgs) knownBefore.set(org, await loadKnownKeys(query(runner), org));
@@ -192,8 +199,9 @@ export class PipelineService {
         // New source accounts become people (by mapping, email or login), in the same transaction.
         await this.identities.resolve(org, runner.manager);
         // The rollup keys the domain changes of this batch marked dirty (triggers), recomputed before commit: after
-        // the people, whom agent quality's sessions and PR authors are looked up in.
-        await refreshRollups((t, p) => runner.query(t, p), org);
+        // the people, whom agent quality's sessions and PR authors are looked up in. During a backlog, paced
+        // (rollup-refresh-pacer.ts): the keys wait in rollup_dirty, and metrics over them read the domain tables.
+        if (this.refreshPacer.due(org, backlog, Date.now())) await this.refreshRollupsOf(runner, org);
       }
       await runner.commitTransaction();
       return result;
@@ -203,6 +211,12 @@ export class PipelineService {
     } finally {
       await runner.release();
     }
+  }
+
+  private async refreshRollupsOf(runner: QueryRunner, org: string): Promise<void> {
+    const started = Date.now();
+    await refreshRollups((t, p) => runner.query(t, p), org);
+    this.refreshPacer.refreshed(org, started, Date.now());
   }
 
   /** Parse and normalize: pure, no database, so the whole batch's facts are known before anything is written. */

@@ -81,6 +81,10 @@ export const SETTINGS = {
     z.coerce.number().int().min(1).max(50_000).default(5_000),
     'While batches come back full (a deep queue), each next batch doubles, up to this many raw events (at least PIPELINE_BATCH_SIZE).',
   ),
+  PIPELINE_BACKLOG_REFRESH_FACTOR: setting(
+    z.coerce.number().min(0).max(1_000).default(4),
+    'While batches come back full, an org\'s rollups are recomputed once the batches since the last refresh took this many times as long as it did (0: every batch; docs/pipeline.md).',
+  ),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'Log level of the JSON logs.'),
   WEB_DIST_DIR: setting(optionalString, 'Folder of the built web app (default: web/dist of this checkout).'),
   LOOPMETER_STORE_PROMPTS: setting(
@@ -192,6 +196,8 @@ export class AppConfig {
   readonly pipelineBatchSize: number;
   /** Batches grow up to this size while the queue is deep. */
   readonly pipelineMaxBatchSize: number;
+  /** During a backlog, the rollup refresh waits this many times its own duration (0: every batch). */
+  readonly pipelineBacklogRefreshFactor: number;
   readonly environmentRules: EnvironmentRules;
   readonly encryptionKey: Buffer | undefined;
   /** 0: no scheduled regression runs. */
@@ -226,6 +232,7 @@ export class AppConfig {
     this.pipelineWorker = raw.PIPELINE_WORKER === 'on';
     this.pipelineBatchSize = raw.PIPELINE_BATCH_SIZE;
     this.pipelineMaxBatchSize = Math.max(raw.PIPELINE_MAX_BATCH_SIZE, raw.PIPELINE_BATCH_SIZE);
+    this.pipelineBacklogRefreshFactor = raw.PIPELINE_BACKLOG_REFRESH_FACTOR;
     this.environmentRules = raw.LOOPMETER_ENVIRONMENT_RULES ? parseEnvironmentRules(raw.LOOPMETER_ENVIRONMENT_RULES) : DEFAULT_ENVIRONMENT_RULES;
     this.encryptionKey = raw.LOOPMETER_ENCRYPTION_KEY ? Buffer.from(raw.LOOPMETER_ENCRYPTION_KEY, 'base64') : undefined;
     this.regressionsIntervalMinutes = raw.REGRESSIONS_INTERVAL_MINUTES;
