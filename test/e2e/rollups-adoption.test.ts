@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse } from '@loopmeter/shared';
 import { generateEvents, writeRawEvents } from '../../bench/generator';
+import { ADOPTION_ROLLUP_TABLES } from '../../server/src/metrics/rollups/adoption-rollup';
 import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
 import { PipelineService } from '../../server/src/pipeline/pipeline.service';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app';
@@ -12,7 +13,6 @@ const NOW = new Date('2026-02-23T00:00:00Z');
 const ALIGNED = 'from=2025-11-10&to=2026-02-23';
 const UNALIGNED = 'from=2025-11-11T09:30:00Z&to=2026-02-20T17:45:00Z';
 const MONTHS = 'from=2025-10-01&to=2026-02-01';
-const TABLES = ['rollup_adoption_days', 'rollup_adoption_years', 'rollup_adoption', 'rollup_adoption_reach'];
 /** A week after the generated history: the late arrivals below are all there is in it. */
 const LATE_WEEK = 'from=2026-03-02&to=2026-03-09&interval=week';
 
@@ -22,7 +22,7 @@ describe('adoption from its rollup: incrementally maintained, equal to the exact
 
   async function rollupRows(): Promise<string[]> {
     const out: string[] = [];
-    for (const table of TABLES) {
+    for (const table of ADOPTION_ROLLUP_TABLES) {
       const rows = await sql<Record<string, unknown>>(`SELECT * FROM ${table} WHERE org_id = $1 ORDER BY 1, 2, 3, 4${table === 'rollup_adoption_reach' ? '' : ', 5'}`, [ORG]);
       out.push(...rows.map((row) => `${table} ${JSON.stringify(row)}`));
     }

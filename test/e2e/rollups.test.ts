@@ -2,12 +2,12 @@ import { DataSource } from 'typeorm';
 import { metricResponseSchema, rollupsRebuildReportSchema, type MetricResponse } from '@loopmeter/shared';
 import { generateEvents, writeRawEvents } from '../../bench/generator';
 import { firstPassCiCtes, prAttributionsSql } from '../../server/src/metrics/families/agent-sql';
+import { ADOPTION_ROLLUP_TABLES } from '../../server/src/metrics/rollups/adoption-rollup';
 import { allowedError } from '../../server/src/metrics/rollups/histogram';
-import { ROLLUP_TABLES } from '../../server/src/metrics/rollups/rollup-tables';
 import { RollupsService } from '../../server/src/metrics/rollups/rollups.service';
 import { PipelineService } from '../../server/src/pipeline/pipeline.service';
+import { rollupRows as loadRollupRows } from '../support/rollup-rows';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app';
-import { testDatabaseKind } from '../support/test-database';
 
 const ORG = '00000000-0000-0000-0000-000000000001';
 const IDS = { github: '6f0c6f7e-5b7a-4d0e-9b1e-1a2b3c4d5e6f', linear: '7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6' };
@@ -62,24 +62,11 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
   },
 ];
 
-/**
- * PostgreSQL only. On the embedded database (PGlite: the same SQL engine, in WebAssembly) the comparison of every view
- * with the domain tables ran past 15 minutes on 24 Nov 2026, where PostgreSQL takes 13 s, and the file's later tests
- * then waited on a busy database. `.ci/run` runs this file on PostgreSQL; rollups-adoption.test.ts and the metric
- * tests run on both.
- */
-(testDatabaseKind() === 'postgres' ? describe : describe.skip)('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
+describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt identically', () => {
   let t: TestApp;
   const sql = <T>(text: string, params: unknown[] = []) => t.app.get(DataSource).query(text, params) as Promise<T[]>;
 
-  async function rollupRows(): Promise<string[]> {
-    const out: string[] = [];
-    for (const table of ROLLUP_TABLES) {
-      const rows = await sql<Record<string, unknown>>(`SELECT * FROM ${table.table} WHERE org_id = $1 ORDER BY slice, grain, day, ${table.dims.join(', ')}`, [ORG]);
-      for (const row of rows) out.push(`${table.table} ${JSON.stringify({ ...row, day: new Date(row.day as string).toISOString() })}`);
-    }
-    return out;
-  }
+  const rollupRows = () => loadRollupRows(sql, ORG);
 
   async function metric(metric: string, query: string): Promise<MetricResponse> {
     const res = await t.request('GET', `/api/metrics/${metric}?${query}`, { token: TEST_ADMIN_TOKEN });
@@ -164,10 +151,19 @@ const FAMILIES: Array<{ metric: string; counts: string[]; percentiles: string[];
   }, 600_000);
 
   it('rebuilds exactly the rows the pipeline maintained batch by batch', async () => {
+    // The agent rollups' stored items (agent-items.ts), each as a string, sorted.
+    const items = () => sql(`SELECT * FROM rollup_agent_items WHERE org_id = $1`, [ORG]).then((rows) => rows.map((r) => JSON.stringify(r)).sort());
+    const itemsBefore = await items();
+    expect(itemsBefore.length).toBeGreaterThan(200);
     const res = await t.request('POST', '/api/rollups/rebuild', { token: TEST_ADMIN_TOKEN });
     expect(res.status).toBe(200);
+    expect(await items()).toEqual(itemsBefore);
     const report = rollupsRebuildReportSchema.parse(res.body);
-    expect(report.rows).toBe(incremental.length);
+    // Every rollup row: the tables of sums compared below, and the adoption rollup's (rollups-adoption.test.ts).
+    let adoptionRows = 0;
+    for (const table of ADOPTION_ROLLUP_TABLES) adoptionRows += (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [ORG]))[0].n;
+    expect(adoptionRows).toBeGreaterThan(100);
+    expect(report.rows).toBe(incremental.length + adoptionRows);
     const rebuilt = await rollupRows();
     expect(rebuilt).toEqual(incremental);
   });

@@ -121,9 +121,12 @@ export async function refreshAdoption(sql: RollupSql, orgId: string, keys: Reado
   );
 }
 
+/** The adoption rollup's tables (distinct counts: not in ROLLUP_TABLES, whose rows are sums). */
+export const ADOPTION_ROLLUP_TABLES = ['rollup_adoption_days', 'rollup_adoption_years', 'rollup_adoption', 'rollup_adoption_reach'] as const;
+
 /** Marks every day of the org's activity dirty (`rollups rebuild`), after emptying its rollup rows. */
 export async function markAdoptionRebuild(sql: RollupSql, orgId: string): Promise<void> {
-  for (const table of ['rollup_adoption_days', 'rollup_adoption_years', 'rollup_adoption', 'rollup_adoption_reach']) await sql(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
+  for (const table of ADOPTION_ROLLUP_TABLES) await sql(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
   await sql(`INSERT INTO rollup_dirty (org_id, rollup, team, day) SELECT $1::uuid, 'adoption', '', d.day FROM rollup_adoption_activity_days($1::uuid) d(day)`, [orgId]);
 }
 

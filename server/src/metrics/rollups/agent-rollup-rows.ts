@@ -1,6 +1,6 @@
 import type { MetricPlan, Params } from '../metric-family';
 import { rollupRowsSql } from './read-rollups';
-import { AGENT_ROLLUP, AGENT_TEAM_ROLLUP, agentItems } from './rollup-tables';
+import { AGENT_ROLLUP, AGENT_TEAM_ROLLUP, storedAgentItems } from './rollup-tables';
 
 export interface AgentRollupRows {
   /** The rows standing for the plan's period (rollupRowsSql): day, the table's two keys, the agent counts. */
@@ -29,7 +29,7 @@ export function agentRollupRows(plan: MetricPlan, params: Params, org: string, r
     if (g === 'model' || model !== undefined || team === '') return null;
     const slice = everyAgent || g === 'agent' || agent !== undefined ? 'team_agent' : 'team';
     return {
-      rows: rollupRowsSql(AGENT_TEAM_ROLLUP, params, org, plan, slice, team ?? null, sessionsOnly ? agentItems('team_agent', true) : AGENT_TEAM_ROLLUP.items),
+      rows: rollupRowsSql(AGENT_TEAM_ROLLUP, params, org, plan, slice, team ?? null, sessionsOnly ? storedAgentItems('team_agent', true) : AGENT_TEAM_ROLLUP.items),
       dim: g === 'team' ? `CASE WHEN r.team = '' THEN '(none)' ELSE r.team END` : g === 'agent' ? 'r.agent' : 'NULL::text',
       agentFilters,
       // The partial days' items are every team's: the team is compared on them too.
@@ -37,7 +37,7 @@ export function agentRollupRows(plan: MetricPlan, params: Params, org: string, r
     };
   }
   return {
-    rows: rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== undefined ? 'agent_model' : 'agent', null, sessionsOnly ? agentItems('agent_model', true) : AGENT_ROLLUP.items),
+    rows: rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== undefined ? 'agent_model' : 'agent', null, sessionsOnly ? storedAgentItems('agent_model', true) : AGENT_ROLLUP.items),
     dim: g === 'agent' ? 'r.agent' : g === 'model' ? `CASE WHEN r.model = '' THEN '(none)' ELSE r.model END` : 'NULL::text',
     agentFilters,
     teamFilter: null,

@@ -1,5 +1,6 @@
 import { Params } from '../metric-family';
 import { markAdoptionRebuild, refreshAdoption } from './adoption-rollup';
+import { refreshAgentItems } from './agent-items';
 import { quantilesSql } from './histogram';
 import { daySql, GRAINS, ROLLUP_SOURCES, ROLLUP_TABLES, type Grain, type RollupSource, type RollupTable, type Scope, type Slice } from './rollup-tables';
 
@@ -41,6 +42,8 @@ export async function refreshRollups(sql: RollupSql, orgId: string): Promise<Ref
     if (keys.length === 0) continue;
     // Adoption counts distinct people (rollups/adoption-rollup.ts): not a table of sums.
     if (source === 'adoption') await refreshAdoption(sql, orgId, keys);
+    // The agent rollups' items, computed once for both tables (agent-items.ts), which then sum them.
+    if (source === 'agents') await refreshAgentItems(sql, orgId, keys.map((k) => k.day));
     for (const table of ROLLUP_TABLES.filter((t) => t.source === source)) await refreshTable(sql, orgId, table, keys);
   }
   return result;
@@ -49,7 +52,7 @@ export async function refreshRollups(sql: RollupSql, orgId: string): Promise<Ref
 /** Marks every key of the org dirty and recomputes it: `rollups rebuild`. */
 export async function rebuildRollups(sql: RollupSql, orgId: string): Promise<RefreshResult> {
   await sql(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_CLASS}, hashtext($1::text))`, [orgId]);
-  for (const table of ROLLUP_TABLES) await sql(`DELETE FROM ${table.table} WHERE org_id = $1`, [orgId]);
+  for (const table of [...ROLLUP_TABLES.map((t) => t.table), 'rollup_agent_items']) await sql(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
   await sql(
     `INSERT INTO rollup_dirty (org_id, rollup, team, day)
      SELECT DISTINCT e.org_id, 'experiments', COALESCE(e.team, ''), d.day

@@ -3,7 +3,7 @@ import type { Params } from '../metric-family';
 import { failedDeploymentsSql } from '../families/incident-links';
 import { keySql } from './histogram';
 import { PR_STAGE_JOINS, PR_STAGES } from '../families/pr-stages';
-import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, strongestAttributionJoin } from '../families/agent-sql';
+import { countedPrSql, strongestAttributionJoin } from '../families/agent-sql';
 
 /**
  * Which rows of a rollup table a row stands for: every item of the org, of one team, of one repo, or of one team in
@@ -59,7 +59,7 @@ export const daySql = (column: string) => `(date_trunc('day', (${column}) AT TIM
  * estimates: joined with the scopes directly it scanned the whole table, 40 ms per request at a million raw events);
  * scopes never overlap, so a row is read once.
  */
-function rowsInScopes(params: Params, scopes: readonly Scope[], table: string, alias: string, range: (x: string) => string): string {
+export function rowsInScopes(params: Params, scopes: readonly Scope[], table: string, alias: string, range: (x: string) => string): string {
   const ranges = distinctRanges(scopes);
   // The outer OFFSET 0 keeps the ranges' scans first: joined with the scopes before, a range was read once per scope.
   return `(SELECT x.*, r.start_at AS scope_start, r.end_at AS scope_end
@@ -71,14 +71,14 @@ function rowsInScopes(params: Params, scopes: readonly Scope[], table: string, a
 }
 
 /** The time ranges of the scopes, each once (scopes of several teams share a day). */
-function distinctRanges(scopes: readonly Scope[]): Scope[] {
+export function distinctRanges(scopes: readonly Scope[]): Scope[] {
   return [...new Map(scopes.map((s) => [`${s.start.toISOString()}/${s.end.toISOString()}`, s])).values()];
 }
 
 /** The item's histogram: its keys (one per measure it has a duration for), each counted once. */
 const HISTOGRAM = 'k.keys AS hist_keys, array_fill(1, ARRAY[cardinality(k.keys)]) AS hist_counts';
 
-const flag = (condition: string) => `COALESCE((${condition})::int, 0)`;
+export const flag = (condition: string) => `COALESCE((${condition})::int, 0)`;
 
 /**
  * The key of a stage measured only where both ends exist, as the exact SQL's FILTER does (hoursBetween alone
@@ -251,22 +251,22 @@ export const ASSISTED_PULL_REQUESTS: RollupTable = {
 };
 
 /** The counts of the agent rollups, and those that are amounts (numeric: a month of tokens passes 2^31). */
-const AGENT_COUNTS = [
+export const AGENT_COUNTS = [
   'items', 'sessions', 'judged', 'succeeded', 'known_person', 'to_pr', 'cost_usd',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd',
   'reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions',
   'prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked',
 ];
-const AGENT_AMOUNTS = ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'];
+export const AGENT_AMOUNTS = ['cost_usd', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'];
 
 /**
  * Agent sessions and PRs (agent-quality and agent-cost without a team): the agent sessions by the day they started,
  * per agent and model, and the counted PRs by the day they closed or merged, per their strongest attribution's agent
  * ('' for the PRs no agent touched; a PR has no model), with every count agent-quality's values are ratios of and the
  * sessions' cost and tokens (agent-cost).
- * The items are the exact SQL's (agent-sql.ts: session → PR, first-pass CI, rework, reverts). Teams are in
- * AGENT_TEAM_ROLLUP. Keys are whole days (`agents`), marked by the triggers of migration 1764000000130 on every table
- * these items read.
+ * The items are the exact SQL's (agent-sql.ts: session → PR, first-pass CI, rework, reverts), computed once per
+ * dirty day and stored (agent-items.ts, rollup_agent_items), then summed here and in AGENT_TEAM_ROLLUP. Keys are whole
+ * days (`agents`), marked by the triggers of migration 1764000000130 on every table these items read.
  */
 export const AGENT_ROLLUP: RollupTable = {
   table: 'rollup_agents',
@@ -278,7 +278,7 @@ export const AGENT_ROLLUP: RollupTable = {
   measures: [],
   finest: 'agent_model',
   slices: [{ slice: 'agent', keepFirst: true, keepSecond: false }],
-  items: agentItems('agent_model'),
+  items: storedAgentItems('agent_model'),
 };
 
 /**
@@ -297,64 +297,25 @@ export const AGENT_TEAM_ROLLUP: RollupTable = {
   measures: [],
   finest: 'team_agent',
   slices: [{ slice: 'team', keepFirst: true, keepSecond: false }],
-  items: agentItems('team_agent'),
+  items: storedAgentItems('team_agent'),
 };
 
 /**
- * The items of the agent rollups: each agent session (by the day it started) and each counted PR closed or merged (by
- * that day), keyed by agent and model (`agent_model`: a PR has no model, '') or by team and agent (`team_agent`: a
- * session's team, a PR once per team of its author; '' for none). `sessionsOnly`: the sessions alone, without
- * session → PR (`to_pr` 0), for agent-cost's partial days, which read nothing else.
+ * The items of the agent rollups, read from rollup_agent_items (agent-items.ts: each agent session at its start, each
+ * counted PR at its close or merge, computed from the domain rows when a refresh recomputes their day), keyed by agent
+ * and model (`agent_model`: a PR has no model, '') or by team and agent (`team_agent`: a session's team, a PR once per
+ * team of its author; '' for none). An index range per range of the scopes: the rollups' day rows and a query's
+ * partial days sum the same stored rows. `sessionsOnly`: the sessions alone (agent-cost reads nothing else).
  */
-export function agentItems(keys: 'agent_model' | 'team_agent', sessionsOnly = false): RollupTable['items'] {
-  const byTeam = keys === 'team_agent';
-  return (params, orgParam, scopes) => {
-    const ranges = distinctRanges(scopes);
-    const starts = params.add(ranges.map((r) => r.start));
-    const ends = params.add(ranges.map((r) => r.end));
-    // The sessions started in the ranges: an index range scan per range (LATERAL … OFFSET 0, as rowsInScopes).
-    const sessions = `(SELECT x.* FROM unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) AS r(start_at, end_at)
-      CROSS JOIN LATERAL (SELECT x.* FROM agent_sessions x WHERE x.org_id = ${orgParam} AND x.started_at >= r.start_at AND x.started_at < r.end_at OFFSET 0) x) s`;
-    const zeros = (names: string[]) => names.map((n) => `0 AS ${n}`).join(', ');
-    const none = "'{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts";
-    const sessionKeys = byTeam ? `COALESCE(s.session_team, '') AS team, s.agent` : `s.agent, COALESCE(s.model, '') AS model`;
-    const prKeys = byTeam ? `COALESCE(tm.team_key, ''), COALESCE(f.agent, '')` : `COALESCE(f.agent, ''), ''`;
-    const sessionItems = `SELECT ${daySql('s.started_at')} AS day, ${sessionKeys}, 1 AS items, 1 AS sessions,
-           ${flag(SESSION_JUDGED)} AS judged, ${flag(SESSION_SUCCEEDED)} AS succeeded, ${flag('s.person_id IS NOT NULL')} AS known_person,
-           ${sessionsOnly ? '0' : flag('tp.session_id IS NOT NULL')} AS to_pr, COALESCE(s.cost_usd, 0) AS cost_usd,
-           s.input_tokens::numeric AS input_tokens, s.output_tokens::numeric AS output_tokens, s.cache_read_tokens::numeric AS cache_read_tokens,
-           s.cache_creation_tokens::numeric AS cache_creation_tokens,
-           CASE WHEN s.cost_source = 'reported' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS reported_cost_usd,
-           CASE WHEN s.cost_source = 'computed' THEN COALESCE(s.cost_usd, 0) ELSE 0 END AS computed_cost_usd,
-           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'reported'")} AS reported_cost_sessions,
-           ${flag("s.cost_usd IS NOT NULL AND s.cost_source = 'computed'")} AS computed_cost_sessions, ${flag('s.cost_usd IS NULL')} AS no_cost_sessions,
-           ${zeros(['prs', 'merged', 'ci_judged', 'ci_green', 'changes_requested', 'reverted', 'rework_judged', 'reworked'])}, ${none}
-    FROM session_people s`;
-    if (sessionsOnly) return `WITH ${sessionPeopleCte(orgParam, '', { sessions })} ${sessionItems}`;
-    return `
-    WITH ${actorPeopleCte(orgParam)},
-    ${sessionPeopleCte(orgParam, '', { sessions })},
-    ${BOT_ACTORS_CTE},
-    ${sessionToPrCtes(orgParam, { starts, ends })},
-    closed_prs AS MATERIALIZED (
-      SELECT p.* FROM ${rowsInScopes(params, scopes, 'pull_requests', 'p', (x) => `${x}.org_id = ${orgParam} AND COALESCE(${x}.merged_at, ${x}.closed_at) >= r.start_at AND COALESCE(${x}.merged_at, ${x}.closed_at) < r.end_at`)}
-      WHERE p.state IN ('merged', 'closed') AND ${countedPrSql('p')}
-    )
-    ${sessionItems}
-    LEFT JOIN sessions_to_pr tp ON tp.agent = s.agent AND tp.session_id = s.session_id
-    UNION ALL
-    SELECT ${daySql('COALESCE(f.merged_at, f.closed_at)')}, ${prKeys}, 1, ${zeros(['sessions', 'judged', 'succeeded', 'known_person', 'to_pr'])}, 0,
-           ${zeros(['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'reported_cost_usd', 'computed_cost_usd'])},
-           ${zeros(['reported_cost_sessions', 'computed_cost_sessions', 'no_cost_sessions'])},
-           1, ${flag('f.merged')}, ${flag('f.ci_green IS NOT NULL')}, ${flag('f.ci_green')}, f.changes_requested::int, ${flag('f.reverted')},
-           ${flag('f.rework_judged')}, ${flag('f.reworked')}, ${none}
-    FROM (
-      SELECT p.org_id, p.author_id, p.merged_at, p.closed_at, att.agent, ${CLOSED_PR_FACTS}
-      FROM closed_prs p
-      ${closedPrFactsJoins('p', 'per PR')}
-    ) f
-    ${byTeam ? prAuthorTeamJoin('f') : ''}`;
-  };
+export function storedAgentItems(keys: 'agent_model' | 'team_agent', sessionsOnly = false): RollupTable['items'] {
+  const dims = keys === 'team_agent' ? 't.team, i.agent' : 'i.agent, i.model';
+  return (params, orgParam, scopes) => `
+    SELECT ${daySql('i.at')} AS day, ${dims}, 1 AS items, ${AGENT_COUNTS.filter((c) => c !== 'items').map((c) => `i.${c}`).join(', ')},
+           '{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts
+    FROM (SELECT x.* FROM unnest(${params.add(distinctRanges(scopes).map((r) => r.start))}::timestamptz[], ${params.add(distinctRanges(scopes).map((r) => r.end))}::timestamptz[]) AS r(start_at, end_at)
+          CROSS JOIN LATERAL (SELECT x.* FROM rollup_agent_items x WHERE x.org_id = ${orgParam} AND x.at >= r.start_at AND x.at < r.end_at OFFSET 0) x) i
+    ${keys === 'team_agent' ? 'CROSS JOIN LATERAL unnest(i.teams) AS t(team)' : ''}
+    ${sessionsOnly ? 'WHERE i.sessions = 1' : ''}`;
 }
 
 export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS, AGENT_ROLLUP, AGENT_TEAM_ROLLUP];

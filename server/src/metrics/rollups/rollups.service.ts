@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RollupsRebuildReport } from '@loopmeter/shared';
+import { ADOPTION_ROLLUP_TABLES } from './adoption-rollup';
 import { rebuildRollups, refreshRollups, type RefreshResult } from './refresh-rollups';
 import { ROLLUP_TABLES } from './rollup-tables';
 
@@ -22,8 +23,8 @@ export class RollupsService {
 
   private async rowCount(orgId: string): Promise<number> {
     let rows = 0;
-    for (const table of ROLLUP_TABLES) {
-      const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${table.table} WHERE org_id = $1`, [orgId]);
+    for (const table of [...ROLLUP_TABLES.map((t) => t.table), ...ADOPTION_ROLLUP_TABLES]) {
+      const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
       rows += n;
     }
     return rows;
