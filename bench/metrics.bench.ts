@@ -13,7 +13,8 @@ import { createBenchDatabase, ORG, percentile, ROOT, startServer, type ServerPro
  * throughput and the server's peak RSS. Runs on a database of its own on the PostgreSQL at --admin-url, dropped
  * at the end. Usage: npm run bench -- [--events 200000] [--requests 20 (0: pipeline only)] [--pipeline-minutes 30] [--admin-url postgres://…]
  * [--keep (do not drop the database)] [--database postgres://… (time the requests on a kept database: no load, no
- * pipeline; the server migrates it first)] [--metrics dora,pr-cycle (only these metrics' requests)]
+ * pipeline; the server migrates it first)] [--metrics dora,pr-cycle (only these metrics' requests)] [--end 2025-08-25 (the
+ * Monday the requests' periods end on; default the history's end, 2026-05-04)]
  */
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 
@@ -22,18 +23,30 @@ interface Shape {
   query: string;
 }
 
-/** The generated history ends on 2026-05-04 (a Monday). Dashboard-like requests, aligned and not. */
-const SHAPES: Shape[] = [
-  ...['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle', 'agent-assisted-prs', 'adoption', 'agent-quality', 'agent-cost'].flatMap((metric) => [
-    { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week' },
-    { metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&compare=previous' },
-    { metric, query: `from=2025-11-03&to=2026-05-04&interval=month&groupBy=${['dora', 'pr-cycle', 'agent-assisted-prs'].includes(metric) ? 'repo' : 'team'}` },
+/** The generated history ends on 2026-05-04 (a Monday). */
+const HISTORY_END = '2026-05-04';
+
+/**
+ * Dashboard-like requests, aligned and not, over the 26 weeks before `end` (a Monday: the history's end, or
+ * `--end` for a database processed only up to some day): 12 weeks by week, with `compare=previous`, 26 weeks by
+ * month by team or repo, 12 weeks by day with ends cut mid-day.
+ */
+function shapes(end: string): Shape[] {
+  const at = (days: number, time = '') => {
+    const d = new Date(Date.parse(`${end}T00:00:00Z`) + days * 86_400_000).toISOString();
+    return time ? `${d.slice(0, 10)}T${time}Z` : d.slice(0, 10);
+  };
+  const weeks12 = `from=${at(-84)}&to=${end}`;
+  return ['experiment-throughput', 'insight-to-evidence', 'decision-mix', 'dora', 'pr-cycle', 'agent-assisted-prs', 'adoption', 'agent-quality', 'agent-cost'].flatMap((metric) => [
+    { metric, query: `${weeks12}&interval=week` },
+    { metric, query: `${weeks12}&interval=week&compare=previous` },
+    { metric, query: `from=${at(-182)}&to=${end}&interval=month&groupBy=${['dora', 'pr-cycle', 'agent-assisted-prs'].includes(metric) ? 'repo' : 'team'}` },
     // The Agents page's views: by agent, and by model for the families that split sessions by model.
-    ...(['agent-assisted-prs', 'agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&groupBy=agent' }] : []),
-    ...(['agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: 'from=2026-02-09&to=2026-05-04&interval=week&groupBy=model' }] : []),
-    { metric, query: 'from=2026-02-08T13:00:00Z&to=2026-05-01T17:30:00Z&interval=day' },
-  ]),
-];
+    ...(['agent-assisted-prs', 'agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: `${weeks12}&interval=week&groupBy=agent` }] : []),
+    ...(['agent-quality', 'agent-cost'].includes(metric) ? [{ metric, query: `${weeks12}&interval=week&groupBy=model` }] : []),
+    { metric, query: `from=${at(-85, '13:00:00')}&to=${at(-3, '17:30:00')}&interval=day` },
+  ]);
+}
 
 /** The built server on the bench's database, with its pipeline worker on or off. */
 function startBenchServer(databaseUrl: string, worker: boolean): Promise<ServerProcess> {
@@ -62,6 +75,8 @@ async function main(): Promise<void> {
       database: { type: 'string' },
       // Only the request shapes of these metrics (comma-separated).
       metrics: { type: 'string' },
+      // The Monday the requests' periods end on (default: the generated history's end).
+      end: { type: 'string', default: HISTORY_END },
     },
   });
   const events = Number(values.events);
@@ -84,7 +99,7 @@ async function main(): Promise<void> {
     // 3. The metrics API: rollups against the domain tables, interleaved request by request (`--requests 0`: pipeline only).
     const rows: Array<Record<string, unknown>> = [];
     const only = values.metrics?.split(',');
-    for (const shape of requests > 0 ? SHAPES.filter((x) => !only || only.includes(x.metric)) : []) {
+    for (const shape of requests > 0 ? shapes(values.end!).filter((x) => !only || only.includes(x.metric)) : []) {
       const base = `${server.url}/api/metrics/${shape.metric}?${shape.query}`;
       const times = { rollups: [] as number[], exact: [] as number[] };
       let from = '';

@@ -57,6 +57,18 @@ describe('pipeline: the rollup refresh during a backlog', () => {
     expect((await metric(PERIOD)).computedFrom).toBe('rollups');
   });
 
+  it('vacuums rollup_dirty once its dead rows take more than 1 MB (every metrics request reads it)', async () => {
+    const pipeline = t.app.get(PipelineService);
+    const bytes = async () => Number((await sql<{ bytes: string }>(`SELECT pg_relation_size('rollup_dirty') AS bytes`))[0].bytes);
+    // What batches and refreshes leave behind: keys added, then deleted.
+    await sql(`INSERT INTO rollup_dirty (org_id, rollup, day) SELECT $1, 'prs', now() FROM generate_series(1, 40000)`, [ORG]);
+    await sql(`DELETE FROM rollup_dirty WHERE org_id = $1`, [ORG]);
+    expect(await bytes()).toBeGreaterThan(1 << 20);
+    expect(await pipeline.vacuumRollupDirty()).toBe(true);
+    expect(await bytes()).toBeLessThan(1 << 20);
+    expect(await pipeline.vacuumRollupDirty()).toBe(false);
+  });
+
   it('recomputes them at the first empty claim when the last batch was full, equal to a rebuild', async () => {
     const pipeline = t.app.get(PipelineService);
     // More events of the same org (another seed), processed in full batches only.
