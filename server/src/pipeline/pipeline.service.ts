@@ -65,7 +65,6 @@ type Outcome = { status: 'processed' } | { status: 'dropped'; reason: string } |
 export class PipelineService {
   private readonly logger = new Logger('pipeline');
   private analyzeCheckedAt = 0;
-  private vacuumCheckedAt = 0;
   private readonly refreshPacer: RollupRefreshPacer;
 
   constructor(private readonly dataSource: DataSource, private readonly config: AppConfig, private readonly identities: IdentityResolver) {
@@ -99,7 +98,8 @@ export class PipelineService {
   async refreshDirtyRollups(): Promise<number> {
     const orgs: Array<{ org_id: string }> = await this.dataSource.query(`SELECT DISTINCT org_id FROM rollup_dirty`);
     for (const { org_id: org } of orgs) await this.dataSource.transaction((m) => refreshRollups((t, p) => m.query(t, p), org));
-    if (Date.now() - this.vacuumCheckedAt >= ANALYZE_CHECK_MS) await this.vacuumRollupDirty();
+    // Idle: the same table upkeep as after batches (rollup_dirty above all, which refreshes empty).
+    await this.analyzeGrownTables();
     return orgs.length;
   }
 
@@ -111,7 +111,6 @@ export class PipelineService {
    * Best effort, outside any transaction. Returns whether it ran.
    */
   async vacuumRollupDirty(): Promise<boolean> {
-    this.vacuumCheckedAt = Date.now();
     try {
       const [{ bytes }]: Array<{ bytes: string }> = await this.dataSource.query(`SELECT pg_relation_size('rollup_dirty') AS bytes`);
       if (Number(bytes) <= ROLLUP_DIRTY_VACUUM_BYTES) return false;

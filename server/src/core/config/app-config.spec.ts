@@ -20,6 +20,13 @@ describe('AppConfig.fromEnv', () => {
     expect(() => AppConfig.fromEnv({ PIPELINE_BATCH_SIZE: '0' }, '0')).toThrow(/PIPELINE_BATCH_SIZE/);
   });
 
+  it('paces the rollup refresh during a backlog by 4 times its duration by default; 0 refreshes every batch', () => {
+    expect(AppConfig.fromEnv({}, '0').pipelineBacklogRefreshFactor).toBe(4);
+    expect(AppConfig.fromEnv({ PIPELINE_BACKLOG_REFRESH_FACTOR: '0' }, '0').pipelineBacklogRefreshFactor).toBe(0);
+    expect(AppConfig.fromEnv({ PIPELINE_BACKLOG_REFRESH_FACTOR: '2.5' }, '0').pipelineBacklogRefreshFactor).toBe(2.5);
+    for (const bad of ['-1', 'often', '5000']) expect(() => AppConfig.fromEnv({ PIPELINE_BACKLOG_REFRESH_FACTOR: bad }, '0')).toThrow(/PIPELINE_BACKLOG_REFRESH_FACTOR/);
+  });
+
   it('gives a request 120 s to arrive by default; REQUEST_TIMEOUT_SECONDS changes it, 0 turns it off', () => {
     expect(AppConfig.fromEnv({}, '0').requestTimeoutSeconds).toBe(120);
     expect(AppConfig.fromEnv({ REQUEST_TIMEOUT_SECONDS: '5' }, '0').requestTimeoutSeconds).toBe(5);

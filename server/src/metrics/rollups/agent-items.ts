@@ -1,4 +1,4 @@
-import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes, actorIdentityJoin } from '../families/agent-sql';
+import { actorPeopleCte, BOT_ACTORS_CTE, CLOSED_PR_FACTS, closedPrFactsJoins, countedPrSql, prAuthorTeamJoin, SESSION_JUDGED, SESSION_SUCCEEDED, sessionPeopleCte, sessionToPrCtes } from '../families/agent-sql';
 import { Params } from '../metric-family';
 import type { RollupSql } from './refresh-rollups';
 import { AGENT_COUNTS, flag, rowsInScopes, type Scope } from './rollup-tables';
@@ -55,13 +55,12 @@ function domainItemsSql(params: Params, orgParam: string, ranges: readonly Scope
       FROM closed_prs p
       ${closedPrFactsJoins('p', 'per PR')}
     ) f
-    -- The author's teams (none for bots and people without a team): a PR counts in each.
+    -- The author's teams, as the exact SQL's team dimension joins them (none for bots and people without a team): a
+    -- PR counts in each.
     LEFT JOIN LATERAL (
-      SELECT array_agg(tm.team_key ORDER BY tm.team_key) AS teams
-      FROM (SELECT 1) one
-      ${actorIdentityJoin('JOIN', 'pip', 'f.org_id', 'f.author_id')}
-      JOIN people ppe ON ppe.org_id = pip.org_id AND ppe.id = pip.person_id AND NOT ppe.is_bot
-      JOIN team_members tm ON tm.org_id = f.org_id AND tm.person_id = ppe.id
+      SELECT array_agg(tm.team_key ORDER BY tm.team_key) FILTER (WHERE tm.team_key IS NOT NULL) AS teams
+      FROM (SELECT f.org_id, f.author_id) a
+      ${prAuthorTeamJoin('a')}
     ) tms ON true`;
 }
 

@@ -1,6 +1,6 @@
 import type { MetricPlan, Params } from '../metric-family';
 import { rollupRowsSql } from './read-rollups';
-import { AGENT_ROLLUP, AGENT_TEAM_ROLLUP, storedAgentItems } from './rollup-tables';
+import { AGENT_ROLLUP, AGENT_TEAM_ROLLUP } from './rollup-tables';
 
 export interface AgentRollupRows {
   /** The rows standing for the plan's period (rollupRowsSql): day, the table's two keys, the agent counts. */
@@ -16,12 +16,11 @@ export interface AgentRollupRows {
  * Which agent rollup answers a plan of agent-quality or agent-cost, and how to read it. By team or for one team,
  * rollup_agent_teams (a session in its team, a PR in each team of its author), which has no model: null (the domain
  * tables) with a model filter or groupBy, or an empty team filter. Else rollup_agents. agent-quality reads rows that
- * keep the agent (it tells assisted PRs from the others by it); agent-cost the coarsest rows the plan allows, and
- * partial days of sessions alone.
+ * keep the agent (it tells assisted PRs from the others by it); agent-cost the coarsest rows the plan allows (PR
+ * items add nothing to its sums).
  */
 export function agentRollupRows(plan: MetricPlan, params: Params, org: string, reader: 'agent-quality' | 'agent-cost'): AgentRollupRows | null {
   const everyAgent = reader === 'agent-quality';
-  const sessionsOnly = reader === 'agent-cost';
   const g = plan.groupBy;
   const { team, agent, model } = plan.filters;
   const agentFilters = [agent !== undefined ? `r.agent = ${params.add(agent)}` : '', model !== undefined ? `r.model = ${params.add(model)}` : ''].filter(Boolean);
@@ -29,7 +28,7 @@ export function agentRollupRows(plan: MetricPlan, params: Params, org: string, r
     if (g === 'model' || model !== undefined || team === '') return null;
     const slice = everyAgent || g === 'agent' || agent !== undefined ? 'team_agent' : 'team';
     return {
-      rows: rollupRowsSql(AGENT_TEAM_ROLLUP, params, org, plan, slice, team ?? null, sessionsOnly ? storedAgentItems('team_agent', true) : AGENT_TEAM_ROLLUP.items),
+      rows: rollupRowsSql(AGENT_TEAM_ROLLUP, params, org, plan, slice, team ?? null),
       dim: g === 'team' ? `CASE WHEN r.team = '' THEN '(none)' ELSE r.team END` : g === 'agent' ? 'r.agent' : 'NULL::text',
       agentFilters,
       // The partial days' items are every team's: the team is compared on them too.
@@ -37,7 +36,7 @@ export function agentRollupRows(plan: MetricPlan, params: Params, org: string, r
     };
   }
   return {
-    rows: rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== undefined ? 'agent_model' : 'agent', null, sessionsOnly ? storedAgentItems('agent_model', true) : AGENT_ROLLUP.items),
+    rows: rollupRowsSql(AGENT_ROLLUP, params, org, plan, g === 'model' || model !== undefined ? 'agent_model' : 'agent', null),
     dim: g === 'agent' ? 'r.agent' : g === 'model' ? `CASE WHEN r.model = '' THEN '(none)' ELSE r.model END` : 'NULL::text',
     agentFilters,
     teamFilter: null,

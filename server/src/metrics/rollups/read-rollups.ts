@@ -118,11 +118,11 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
 /**
  * The rows of one slice of a rollup table standing for the period of `plan` (of one team, or every team: null):
  * the rollup rows covering its whole days (the coarsest grain the interval allows) and the items of its partial
- * days, read from the domain tables (by `items`, the table's own unless a reader needs fewer of its counts). Columns:
+ * days, read by the table's `items` (from the domain tables; the agent rollups' from their stored items). Columns:
  * day, the table's two dims, its counts, hist_keys, hist_counts, and pct (the percentiles a rollup row keeps; null
  * for items).
  */
-export function rollupRowsSql(table: RollupTable, params: Params, org: string, plan: MetricPlan, slice: Slice, team: string | null, items = table.items): string {
+export function rollupRowsSql(table: RollupTable, params: Params, org: string, plan: MetricPlan, slice: Slice, team: string | null): string {
   const [k1, k2] = table.dims;
   const cover = coverPeriod(plan.from, plan.to, plan.interval ?? 'day');
   const teamParam = team === null ? null : params.add(team);
@@ -135,7 +135,7 @@ export function rollupRowsSql(table: RollupTable, params: Params, org: string, p
   }
   if (cover.edges.length > 0) {
     const scopes: Scope[] = cover.edges.map((e) => ({ team, start: e.start, end: e.end }));
-    sources.push(`SELECT ${columns.join(', ')}, NULL::float8[] AS pct FROM (${items(params, org, scopes)}) items`);
+    sources.push(`SELECT ${columns.join(', ')}, NULL::float8[] AS pct FROM (${table.items(params, org, scopes)}) items`);
   }
   return sources.join('\n      UNION ALL\n      ');
 }

@@ -305,17 +305,16 @@ export const AGENT_TEAM_ROLLUP: RollupTable = {
  * counted PR at its close or merge, computed from the domain rows when a refresh recomputes their day), keyed by agent
  * and model (`agent_model`: a PR has no model, '') or by team and agent (`team_agent`: a session's team, a PR once per
  * team of its author; '' for none). An index range per range of the scopes: the rollups' day rows and a query's
- * partial days sum the same stored rows. `sessionsOnly`: the sessions alone (agent-cost reads nothing else).
+ * partial days sum the same stored rows.
  */
-export function storedAgentItems(keys: 'agent_model' | 'team_agent', sessionsOnly = false): RollupTable['items'] {
+export function storedAgentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
   const dims = keys === 'team_agent' ? 't.team, i.agent' : 'i.agent, i.model';
   return (params, orgParam, scopes) => `
     SELECT ${daySql('i.at')} AS day, ${dims}, 1 AS items, ${AGENT_COUNTS.filter((c) => c !== 'items').map((c) => `i.${c}`).join(', ')},
            '{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts
     FROM (SELECT x.* FROM unnest(${params.add(distinctRanges(scopes).map((r) => r.start))}::timestamptz[], ${params.add(distinctRanges(scopes).map((r) => r.end))}::timestamptz[]) AS r(start_at, end_at)
           CROSS JOIN LATERAL (SELECT x.* FROM rollup_agent_items x WHERE x.org_id = ${orgParam} AND x.at >= r.start_at AND x.at < r.end_at OFFSET 0) x) i
-    ${keys === 'team_agent' ? 'CROSS JOIN LATERAL unnest(i.teams) AS t(team)' : ''}
-    ${sessionsOnly ? 'WHERE i.sessions = 1' : ''}`;
+    ${keys === 'team_agent' ? 'CROSS JOIN LATERAL unnest(i.teams) AS t(team)' : ''}`;
 }
 
 export const ROLLUP_TABLES: readonly RollupTable[] = [EXPERIMENTS_BY_EVIDENCE, EXPERIMENTS_BY_INSIGHT, PRODUCTION_DEPLOYMENTS, MERGED_PULL_REQUESTS, ASSISTED_PULL_REQUESTS, AGENT_ROLLUP, AGENT_TEAM_ROLLUP];
