@@ -42,6 +42,15 @@ describe('schema built by the migrations', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
+  it('writes GIN indexes directly: no pending list that every lookup reads (migration 145)', async () => {
+    const gin: Array<{ index_name: string; options: string[] | null }> = await dataSource.query(`
+      SELECT i.relname AS index_name, i.reloptions AS options
+      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = i.relnamespace
+      WHERE n.nspname = 'public' AND am.amname = 'gin' ORDER BY 1`);
+    expect(gin.map((g) => g.index_name)).toContain('ci_runs_pr_keys_idx');
+    expect(gin.filter((g) => !(g.options ?? []).includes('fastupdate=off'))).toEqual([]);
+  });
+
   it('holds the default organisation', async () => {
     expect(await dataSource.query(`SELECT org_id, slug FROM orgs`)).toEqual([{ org_id: '00000000-0000-0000-0000-000000000001', slug: 'default' }]);
   });

@@ -16,16 +16,26 @@
  * Everything is a pure function of the domain rows, so processing order cannot change an experiment; its id
  * is derived from the insight's key (an MD5 shaped as an RFC 4122 name-based UUID).
  *
- * $3/$4 (work item sources and keys, or NULL for all) limit the build to those insights: the pipeline passes
- * the ones its batch touched (`touched-insights.ts`). The link joins compare keys with the same expressions as
- * the `*_target_key_idx` indexes, so a limited build reads only the rows of its insights.
+ * The scoped form takes $3/$4 (work item sources and keys) and builds only those insights: the pipeline passes
+ * the ones its batch touched (`touched-insights.ts`). It looks them up by key: the scope is a join, never a
+ * filter beside an `IS NULL` test (an IN under an OR is not made a join, so one query for both forms scanned every
+ * work item and hash-joined every link per batch). The link joins compare keys with the same expressions as the
+ * `*_target_key_idx` indexes, so a scoped build reads only the rows of its insights.
  */
-export const BUILD_EXPERIMENTS_SQL = `
-WITH insights AS (
+function buildExperimentsSql(scoped: boolean): string {
+  const insights = scoped
+    ? `scope AS MATERIALIZED (SELECT DISTINCT source, key FROM unnest($3::text[], $4::text[]) AS s(source, key)),
+insights AS (
+  SELECT w.org_id, w.source, w.key, w.title, COALESCE(w.team, w.project_key) AS team, w.created_at
+  FROM scope s JOIN work_items w ON w.org_id = $1 AND w.source = s.source AND w.key = s.key WHERE w.is_insight
+),`
+    : `insights AS (
   SELECT org_id, source, key, title, COALESCE(team, project_key) AS team, created_at
   FROM work_items WHERE org_id = $1 AND is_insight
-   AND ($3::text[] IS NULL OR (source, key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
-),
+),`;
+  const inScope = scoped ? `AND (e.work_item_source, e.work_item_key) IN (SELECT source, key FROM scope)` : '';
+  return `
+WITH ${insights}
 link_rows AS (
   SELECT l.* FROM links l JOIN insights i ON i.org_id = l.org_id AND i.source = l.work_item_source AND i.key = l.work_item_key
 ),
@@ -88,8 +98,11 @@ evidence_candidates AS (
   FROM linked_prs p JOIN ci_runs c ON c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND c.head_sha = p.head_sha
   WHERE c.status = 'completed' AND c.conclusion = 'success' AND c.completed_at IS NOT NULL
   UNION ALL
+  -- The runs listing the PR, by the runs' index of PR keys (migration 141): a join on the repository alone
+  -- compared each PR with every run of its repository.
   SELECT p.ws, p.wk, c.completed_at, 'ci_success'
-  FROM linked_prs p JOIN ci_runs c ON c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND p.number = ANY(c.pr_numbers)
+  FROM linked_prs p JOIN ci_runs c ON ci_run_pr_keys(c.source, c.repo, c.pr_numbers) @> ARRAY[p.source || ':' || p.repo || '#' || p.number]
+   AND c.org_id = p.org_id AND c.source = p.source AND c.repo = p.repo AND p.number = ANY(c.pr_numbers)
   WHERE c.status = 'completed' AND c.conclusion = 'success' AND c.completed_at IS NOT NULL
   UNION ALL
   SELECT i.source, i.key, s.at, 'event:' || COALESCE(s.kind, 'other')
@@ -124,8 +137,7 @@ built AS (
   LEFT JOIN pr_decision pd ON pd.ws = i.source AND pd.wk = i.key
 ),
 removed AS (
-  DELETE FROM experiments e WHERE e.org_id = $1
-   AND ($3::text[] IS NULL OR (e.work_item_source, e.work_item_key) IN (SELECT * FROM unnest($3::text[], $4::text[])))
+  DELETE FROM experiments e WHERE e.org_id = $1 ${inScope}
    AND NOT EXISTS (SELECT 1 FROM built b WHERE b.id = e.id) RETURNING 1
 )
 INSERT INTO experiments AS e (org_id, id, work_item_source, work_item_key, title, team, insight_at, work_started_at, work_started_kind, pr_source, pr_repo,
@@ -142,6 +154,12 @@ WHERE (e.title, e.team, e.insight_at, e.work_started_at, e.work_started_kind, e.
        e.evidence_kind, e.decision, e.decided_at)
   IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.team, EXCLUDED.insight_at, EXCLUDED.work_started_at, EXCLUDED.work_started_kind, EXCLUDED.pr_source,
        EXCLUDED.pr_repo, EXCLUDED.pr_number, EXCLUDED.pr_opened_at, EXCLUDED.evidence_at, EXCLUDED.evidence_kind, EXCLUDED.decision, EXCLUDED.decided_at)`;
+}
+
+/** Builds every insight of org $1; $2: the evidence kinds counted. */
+export const BUILD_EXPERIMENTS_SQL = buildExperimentsSql(false);
+/** Builds the insights named by $3/$4 (work item sources and keys) of org $1; $2: the evidence kinds counted. */
+export const BUILD_SCOPED_EXPERIMENTS_SQL = buildExperimentsSql(true);
 
 /** Evidence kinds counted by default: all of them (configurable per org later). */
 export const DEFAULT_EVIDENCE_KINDS = [
@@ -160,9 +178,9 @@ export type ExperimentScope = 'all' | ReadonlyArray<{ source: string; key: strin
 /** Builds the experiments of the scope (see BUILD_EXPERIMENTS_SQL). An empty scope builds nothing. */
 export async function buildExperiments(sql: (text: string, params: unknown[]) => Promise<unknown>, orgId: string, scope: ExperimentScope, evidenceKinds: readonly string[] = DEFAULT_EVIDENCE_KINDS): Promise<void> {
   if (scope === 'all') {
-    await sql(BUILD_EXPERIMENTS_SQL, [orgId, evidenceKinds, null, null]);
+    await sql(BUILD_EXPERIMENTS_SQL, [orgId, evidenceKinds]);
     return;
   }
   if (scope.length === 0) return;
-  await sql(BUILD_EXPERIMENTS_SQL, [orgId, evidenceKinds, scope.map((w) => w.source), scope.map((w) => w.key)]);
+  await sql(BUILD_SCOPED_EXPERIMENTS_SQL, [orgId, evidenceKinds, scope.map((w) => w.source), scope.map((w) => w.key)]);
 }
