@@ -171,6 +171,15 @@ function newer(table: string): string {
   return `(EXCLUDED.source_updated_at, -EXCLUDED.raw_event_id) >= (${table}.source_updated_at, -${table}.raw_event_id)`;
 }
 
+/**
+ * A merged PR stays merged (GitHub never reopens one): merged when either version is, so a newer delivery that says
+ * open (out of order, or a synthetic history) changes the other columns, not the merge. The state then no longer
+ * depends on the order of the deliveries, and `state = 'merged'` and `merged_at IS NOT NULL` name the same PRs.
+ */
+function merged(table: string): string {
+  return `(${table}.state = 'merged' OR EXCLUDED.state = 'merged' OR ${table}.merged_at IS NOT NULL OR EXCLUDED.merged_at IS NOT NULL)`;
+}
+
 /** Ties at the same source time are broken by progress: completed beats in_progress beats queued. */
 function statusRank(column: string): string {
   return `CASE ${column} WHEN 'completed' THEN 2 WHEN 'in_progress' THEN 1 ELSE 0 END`;
@@ -258,7 +267,7 @@ const PULL_REQUESTS = insert('pull_requests', PR_COLUMNS, plain(PR_COLUMNS).repl
      title = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.title ELSE pull_requests.title END,
      body = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.body ELSE pull_requests.body END,
      url = COALESCE(EXCLUDED.url, pull_requests.url),
-     state = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.state ELSE pull_requests.state END,
+     state = CASE WHEN ${merged('pull_requests')} THEN 'merged' WHEN ${newer('pull_requests')} THEN EXCLUDED.state ELSE pull_requests.state END,
      draft = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.draft ELSE pull_requests.draft END,
      head_ref = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.head_ref ELSE pull_requests.head_ref END,
      head_sha = CASE WHEN ${newer('pull_requests')} THEN COALESCE(EXCLUDED.head_sha, pull_requests.head_sha) ELSE pull_requests.head_sha END,
@@ -269,7 +278,8 @@ const PULL_REQUESTS = insert('pull_requests', PR_COLUMNS, plain(PR_COLUMNS).repl
      opened_at = LEAST(pull_requests.opened_at, EXCLUDED.opened_at),
      ready_at = LEAST(pull_requests.ready_at, EXCLUDED.ready_at),
      merged_at = LEAST(pull_requests.merged_at, EXCLUDED.merged_at),
-     closed_at = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.closed_at ELSE pull_requests.closed_at END,
+     closed_at = CASE WHEN ${merged('pull_requests')} THEN LEAST(pull_requests.closed_at, EXCLUDED.closed_at)
+                      WHEN ${newer('pull_requests')} THEN EXCLUDED.closed_at ELSE pull_requests.closed_at END,
      raw_event_id = CASE WHEN ${newer('pull_requests')} THEN EXCLUDED.raw_event_id ELSE pull_requests.raw_event_id END,
      source_updated_at = GREATEST(pull_requests.source_updated_at, EXCLUDED.source_updated_at)`);
 
@@ -383,7 +393,7 @@ class TableRows {
       case 'pull_request':
         this.identity(orgId, fact.author);
         this.pullRequests.add({ org_id: orgId, source: fact.repo.source, repo: fact.repo.fullName, number: fact.number, title: fact.title, body: fact.body, url: fact.url,
-          author_id: actorId(fact.author), author_login: fact.author?.login ?? null, author_is_bot: fact.author?.isBot ?? false, state: fact.state, draft: fact.draft,
+          author_id: actorId(fact.author), author_login: fact.author?.login ?? null, author_is_bot: fact.author?.isBot ?? false, state: fact.mergedAt ? 'merged' : fact.state, draft: fact.draft,
           head_ref: fact.headRef, head_sha: fact.headSha, base_ref: fact.baseRef, labels: JSON.stringify(fact.labels), opened_at: fact.openedAt, ready_at: fact.readyAt,
           merged_at: fact.mergedAt, closed_at: fact.closedAt, additions: fact.additions, deletions: fact.deletions, changed_files: fact.changedFiles, source_updated_at: fact.at,
           raw_event_id: rawEventId });
