@@ -207,10 +207,10 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     const fast = await metric('pr-cycle', `${ALIGNED}&interval=week`);
     const exact = await metric('pr-cycle', `${ALIGNED}&interval=week&compute=exact`);
     expect(fast.computedFrom).toBe('rollups');
-    // The PR's day, week and month rows, of its repo and of the org: nothing else.
+    // The PR's hour, day, week and month rows, of its repo and of the org: nothing else.
     const after = await rollupRows();
     const changed = after.filter((row) => !before.includes(row) && !row.startsWith('rollup_agents '));
-    expect(changed.map((row) => row.split(' ')[0])).toEqual(Array(6).fill('rollup_pull_requests'));
+    expect(changed.map((row) => row.split(' ')[0])).toEqual(Array(8).fill('rollup_pull_requests'));
     expect(after.length).toBe(before.length);
     for (const [i, row] of fast.rows.entries()) {
       expect(row.values.merged).toBe(exact.rows[i].values.merged);
@@ -251,7 +251,7 @@ describe('rollups: incrementally maintained, equal to the exact metrics, rebuilt
     // The PR moves from the PRs no agent touched ('') to claude-code's: at each grain, the two agents' rows of the
     // agent slice and of the agent-and-repo slice, and the repo's and the org's rows (their assisted counts).
     expect([...new Set(changedKeys)].sort()).toEqual(
-      ['day', 'month', 'week'].flatMap((grain) =>
+      ['day', 'hour', 'month', 'week'].flatMap((grain) =>
         ['agent ', 'agent claude-code', 'agent_repo ', 'agent_repo claude-code', 'org ', 'repo '].map((key) => `rollup_assisted_prs ${grain} ${key}`),
       ),
     );

@@ -169,7 +169,8 @@ describe('incident linking: the latest allowed production deployment of the 24 h
     const org = params.add(ORG);
     const items = PRODUCTION_DEPLOYMENTS.items(params, org, [{ team: null, start: new Date('2026-03-01T00:00Z'), end: new Date('2026-03-16T00:00Z') }]);
     const rows = await sql<{ day: Date; deployments: string; failed: string }>(
-      `SELECT day, sum(deployments)::int AS deployments, sum(failed)::int AS failed FROM (${items}) x GROUP BY day ORDER BY day`,
+      // Items are keyed by their hour: summed by UTC day.
+      `SELECT date_trunc('day', day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, sum(deployments)::int AS deployments, sum(failed)::int AS failed FROM (${items}) x GROUP BY 1 ORDER BY 1`,
       params.values,
     );
     expect(rows.map((r) => [new Date(r.day).toISOString().slice(0, 10), Number(r.deployments), Number(r.failed)])).toEqual([

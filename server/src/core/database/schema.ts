@@ -33,6 +33,7 @@ import { AgentTeamRollups1764000000143 } from './migrations/1764000000143-agent-
 import { AgentRollupItems1764000000144 } from './migrations/1764000000144-agent-rollup-items';
 import { CiRunPrLookupDirect1764000000145 } from './migrations/1764000000145-ci-run-pr-lookup-direct';
 import { MergedPrsStayMerged1764000000146 } from './migrations/1764000000146-merged-prs-stay-merged';
+import { RollupHours1764000000147 } from './migrations/1764000000147-rollup-hours';
 
 /** Every TypeORM entity, and every migration in order. Listed, not globbed, so tests and builds agree. */
 export const ENTITIES = [
@@ -46,4 +47,4 @@ export const ENTITIES = [
   TeamMemberEntity,
   IdentityMappingEntity,
 ];
-export const MIGRATIONS = [Foundation1764000000000, Ingest1764000000001, Domain1764000000002, People1764000000003, Agents1764000000004, Attribution1764000000005, Usage1764000000006, Rollups1764000000007, Regressions1764000000008, Access1764000000009, SessionGitRefs1764000000030, PipelineIndexes1764000000040, UserTeam1764000000050, PrRollups1764000000080, AssistedPrRollups1764000000090, RollupPercentiles1764000000100, DeploymentIncidentLookup1764000000110, AgentMetricIndexes1764000000120, AgentRollups1764000000130, AdoptionRollup1764000000140, CiRunPrLookup1764000000141, AssistedPrsByAgent1764000000142, AgentTeamRollups1764000000143, AgentRollupItems1764000000144, CiRunPrLookupDirect1764000000145, MergedPrsStayMerged1764000000146];
+export const MIGRATIONS = [Foundation1764000000000, Ingest1764000000001, Domain1764000000002, People1764000000003, Agents1764000000004, Attribution1764000000005, Usage1764000000006, Rollups1764000000007, Regressions1764000000008, Access1764000000009, SessionGitRefs1764000000030, PipelineIndexes1764000000040, UserTeam1764000000050, PrRollups1764000000080, AssistedPrRollups1764000000090, RollupPercentiles1764000000100, DeploymentIncidentLookup1764000000110, AgentMetricIndexes1764000000120, AgentRollups1764000000130, AdoptionRollup1764000000140, CiRunPrLookup1764000000141, AssistedPrsByAgent1764000000142, AgentTeamRollups1764000000143, AgentRollupItems1764000000144, CiRunPrLookupDirect1764000000145, MergedPrsStayMerged1764000000146, RollupHours1764000000147];

@@ -4,7 +4,7 @@ import { Params, type MetricPlan, type SqlQuery } from '../metric-family';
 import { quantileIndex, quantilesSql } from './histogram';
 import type { Grain, RollupTable, Scope, Slice } from './rollup-tables';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** A piece of the period answered by rollup rows of one grain. */
 export interface CoverPart {
@@ -13,7 +13,7 @@ export interface CoverPart {
   end: Date;
 }
 
-/** The period split into rollup rows (whole days, weeks, months) and the partial days at its ends (domain rows). */
+/** The period split into rollup rows (whole hours, days, weeks, months) and the partial hours at its ends (domain rows). */
 export interface Cover {
   rollups: CoverPart[];
   edges: Array<{ start: Date; end: Date }>;
@@ -21,35 +21,42 @@ export interface Cover {
 
 /**
  * Which grains can stand for a bucket of `interval`: a week row lies inside one week bucket, a week row that
- * does not cross a month boundary inside one month bucket; for the whole period, anything goes.
+ * does not cross a month boundary inside one month bucket; for the whole period, anything goes. Hours fill the
+ * partial days at the sides.
  */
 const GRAINS_FOR: Record<MetricInterval | 'period', Grain[]> = {
-  day: ['day'],
-  week: ['week', 'day'],
-  month: ['month', 'week', 'day'],
-  period: ['month', 'week', 'day'],
+  day: ['day', 'hour'],
+  week: ['week', 'day', 'hour'],
+  month: ['month', 'week', 'day', 'hour'],
+  period: ['month', 'week', 'day', 'hour'],
 };
 
-/** Covers [from, to) with as few rollup rows as possible: coarse grains inside, days at the sides, domain rows for partial days. */
+const hourStart = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
+
+/**
+ * Covers [from, to) with as few rollup rows as possible: coarse grains inside, finer ones at the sides, hours in
+ * the partial days, and the items of the partial hours at the ends from the domain rows (at most an hour each).
+ */
 export function coverPeriod(from: Date, to: Date, interval: MetricInterval | 'period'): Cover {
-  const firstDay = bucketStart(from, 'day').getTime() === from.getTime() ? from : new Date(bucketStart(from, 'day').getTime() + DAY_MS);
-  const lastDay = bucketStart(to, 'day');
-  if (firstDay >= lastDay) return { rollups: [], edges: [{ start: from, end: to }] };
+  const firstHour = hourStart(from).getTime() === from.getTime() ? from : new Date(hourStart(from).getTime() + HOUR_MS);
+  const lastHour = hourStart(to);
+  if (firstHour >= lastHour) return { rollups: [], edges: [{ start: from, end: to }] };
   const edges = [];
-  if (from < firstDay) edges.push({ start: from, end: firstDay });
-  if (lastDay < to) edges.push({ start: lastDay, end: to });
-  return { rollups: coverDays(firstDay, lastDay, GRAINS_FOR[interval]), edges };
+  if (from < firstHour) edges.push({ start: from, end: firstHour });
+  if (lastHour < to) edges.push({ start: lastHour, end: to });
+  return { rollups: coverRange(firstHour, lastHour, GRAINS_FOR[interval]), edges };
 }
 
-function coverDays(start: Date, end: Date, grains: Grain[]): CoverPart[] {
+function coverRange(start: Date, end: Date, grains: Grain[]): CoverPart[] {
   if (start >= end) return [];
   const [grain, ...finer] = grains;
-  if (grain === 'day' || finer.length === 0) return [{ grain: 'day', start, end }];
-  const aligned = bucketStart(start, grain).getTime() === start.getTime();
-  const first = aligned ? start : nextBucket(bucketStart(start, grain), grain);
-  const last = bucketStart(end, grain);
-  if (first >= last) return coverDays(start, end, finer);
-  return [...coverDays(start, first, finer), { grain, start: first, end: last }, ...coverDays(last, end, finer)];
+  if (finer.length === 0) return [{ grain, start, end }];
+  const unit = grain as MetricInterval;
+  const aligned = bucketStart(start, unit).getTime() === start.getTime();
+  const first = aligned ? start : nextBucket(bucketStart(start, unit), unit);
+  const last = bucketStart(end, unit);
+  if (first >= last) return coverRange(start, end, finer);
+  return [...coverRange(start, first, finer), { grain, start: first, end: last }, ...coverRange(last, end, finer)];
 }
 
 export interface RollupRead {
@@ -65,8 +72,8 @@ export interface RollupRead {
 
 /**
  * The rows of a metric family (bucket, dim, n, values) from a rollup table: the rollup rows covering the whole
- * days of the period (the coarsest grain the interval allows) plus the items of the partial days read from
- * the domain tables, bucketed, counts summed; a bucket's percentiles are those its one rollup row keeps, or
+ * hours of the period (the coarsest grains the interval allows) plus the items of the partial hours at its ends read
+ * from the domain tables, bucketed, counts summed; a bucket's percentiles are those its one rollup row keeps, or
  * those of its rows' histograms merged, interpolated as percentile_cont does. Null when the plan needs the
  * domain tables: a dimension or filter the table does not hold.
  */
@@ -117,10 +124,10 @@ export function rollupSql(read: RollupRead): SqlQuery | null {
 
 /**
  * The rows of one slice of a rollup table standing for the period of `plan` (of one team, or every team: null):
- * the rollup rows covering its whole days (the coarsest grain the interval allows) and the items of its partial
- * days, read by the table's `items` (from the domain tables; the agent rollups' from their stored items). Columns:
- * day, the table's two dims, its counts, hist_keys, hist_counts, and pct (the percentiles a rollup row keeps; null
- * for items).
+ * the rollup rows covering its whole hours (the coarsest grains the interval allows) and the items of its partial
+ * hours, read by the table's `items` (from the domain tables; the agent rollups' from their stored items). Columns:
+ * day (a row's start: its hour, day, week or month), the table's two dims, its counts, hist_keys, hist_counts, and
+ * pct (the percentiles a rollup row keeps; null for items).
  */
 export function rollupRowsSql(table: RollupTable, params: Params, org: string, plan: MetricPlan, slice: Slice, team: string | null): string {
   const [k1, k2] = table.dims;

@@ -24,8 +24,8 @@ export interface RefreshResult {
 
 /**
  * Recomputes the rollup rows of the org whose keys the triggers marked dirty (rollup_dirty), in the caller's
- * transaction: the finest slice from the domain rows, every other slice and the week and month rows by merging
- * day rows. Counts and histograms merge exactly, so the result is the same whatever the batches were.
+ * transaction: the finest slice's hour rows from the domain rows, every other slice and the day, week and month
+ * rows by merging hour rows. Counts and histograms merge exactly, so the result is the same whatever the batches were.
  * Serialised per org (advisory lock until commit), so a concurrent batch's refresh reads what this one wrote.
  */
 export async function refreshRollups(sql: RollupSql, orgId: string): Promise<RefreshResult> {
@@ -90,22 +90,24 @@ interface KeyRange {
 }
 
 /**
- * Recomputes the rows of one rollup table for the dirty (team, day) keys. The finest slice's day rows are computed
- * from the domain rows; every other row (other slices, weeks, months) is its old value plus the change of the finest
- * day rows under it (new rows minus old ones), so a month row costs its own row and the changed days, not a merge
- * of its thirty day rows (at a million raw events the org's week and month merges were a third of the pipeline's time).
- * Counts and bins are integers, so the result is exactly what merging from scratch gives (`rollups rebuild`).
+ * Recomputes the rows of one rollup table for the dirty (team, day) keys. The finest slice's hour rows of those days
+ * are computed from the domain rows; every other row (other slices, days, weeks, months) is its old value plus the
+ * change of the finest hour rows under it (new rows minus old ones), so a month row costs its own row and the changed
+ * hours, not a merge of its thirty day rows (at a million raw events the org's week and month merges were a third of
+ * the pipeline's time). Hour rows let a query cut mid-day read rows for its partial days, and items only for the
+ * partial hours at its ends. Counts and bins are integers, so the result is exactly what merging from scratch gives
+ * (`rollups rebuild`).
  */
 async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, dirty: DirtyKey[]): Promise<void> {
   const dayKeys = unique(dirty.map((k) => ({ team: table.dirtyByTeam ? k.team : null, start: k.day, end: new Date(k.day.getTime() + DAY_MS) })));
   const { delta, old } = await scratchTables(sql, table);
   const [k1, k2] = table.dims;
 
-  // 1. The finest day rows: the old ones leave (into the delta, negated), the new ones are computed from the domain
-  //    rows (and join the delta).
+  // 1. The finest hour rows of the dirty days: the old ones leave (into the delta, negated), the new ones are computed
+  //    from the domain rows (and join the delta).
   {
     const params = new Params();
-    const [org, s, g] = [params.add(orgId), params.add(table.finest), params.add('day')];
+    const [org, s, g] = [params.add(orgId), params.add(table.finest), params.add('hour')];
     await sql(
       `WITH clear AS (DELETE FROM ${delta}), gone AS (DELETE FROM ${table.table} r WHERE ${keyRangeCondition(params, table, org, s, g, dayKeys)} RETURNING r.*)
        INSERT INTO ${delta} (org_id, slice, grain, day, ${k1}, ${k2}, ${table.counts.join(', ')}, hist_keys, hist_counts)
@@ -119,17 +121,17 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
     const params = new Params();
     const org = params.add(orgId);
     const scopes: Scope[] = dayKeys.map((k) => ({ team: k.team, start: k.start, end: k.end }));
-    await sql(mergeSql(table, org, { slice: table.finest, grain: 'day' }, table.items(params, org, scopes), { day: 's.day', first: `s.${k1}`, second: `s.${k2}` }, delta), params.values);
+    await sql(mergeSql(table, org, { slice: table.finest, grain: 'hour' }, table.items(params, org, scopes), { day: 's.day', first: `s.${k1}`, second: `s.${k2}` }, delta), params.values);
   }
   // 2. Every other (slice, grain): the rows the delta falls into leave, and come back plus the delta under them.
   const targets = [
-    ...table.slices.map((t) => ({ ...t, grain: 'day' as Grain })),
-    ...GRAINS.filter((g) => g !== 'day').flatMap((grain) => [{ slice: table.finest, keepFirst: true, keepSecond: true }, ...table.slices].map((t) => ({ ...t, grain }))),
+    ...table.slices.map((t) => ({ ...t, grain: 'hour' as Grain })),
+    ...GRAINS.filter((g) => g !== 'hour').flatMap((grain) => [{ slice: table.finest, keepFirst: true, keepSecond: true }, ...table.slices].map((t) => ({ ...t, grain }))),
   ];
   const columns = `${table.counts.join(', ')}, hist_keys, hist_counts`;
   for (const target of targets) {
-    // The delta's rows at the target's key: its day (or week, month), and the dims the slice keeps.
-    const mapped = `${target.grain === 'day' ? 'd.day' : `(date_trunc('${target.grain}', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`} AS day,
+    // The delta's rows at the target's key: its hour (or day, week, month), and the dims the slice keeps.
+    const mapped = `${target.grain === 'hour' ? 'd.day' : `(date_trunc('${target.grain}', d.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`} AS day,
       ${target.keepFirst ? `d.${k1}` : "''"} AS ${k1}, ${target.keepSecond ? `d.${k2}` : "''"} AS ${k2}`;
     const params = new Params();
     const [org, s, g] = [params.add(orgId), params.add(target.slice), params.add(target.grain)];
@@ -155,7 +157,7 @@ async function refreshTable(sql: RollupSql, orgId: string, table: RollupTable, d
 
 /**
  * The refresh's scratch tables for `table`, created once per connection: `<table>_delta` (the change of the finest
- * day rows) and `<table>_old` (the rows being replaced). Temporary, emptied at commit: a refresh runs in one
+ * hour rows) and `<table>_old` (the rows being replaced). Temporary, emptied at commit: a refresh runs in one
  * transaction (every caller's, and the advisory lock needs one too).
  */
 async function scratchTables(sql: RollupSql, table: RollupTable): Promise<{ delta: string; old: string }> {

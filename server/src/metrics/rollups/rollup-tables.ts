@@ -10,8 +10,12 @@ import { countedPrSql, strongestAttributionJoin } from '../families/agent-sql';
  * one repo; in the agent rollups, of one agent, of one agent and model, of one agent in one repo, or of one team and agent.
  */
 export type Slice = 'org' | 'team' | 'repo' | 'team_repo' | 'agent' | 'agent_model' | 'agent_repo' | 'team_agent';
-export type Grain = 'day' | 'week' | 'month';
-export const GRAINS: readonly Grain[] = ['day', 'week', 'month'];
+/**
+ * A rollup row's period: an hour (the finest rows, computed from the items; the others add them up), a day, a week
+ * (from Monday) or a month, UTC. The `day` column holds the period's start whatever the grain.
+ */
+export type Grain = 'hour' | 'day' | 'week' | 'month';
+export const GRAINS: readonly Grain[] = ['hour', 'day', 'week', 'month'];
 
 /** The dirty keys a rollup is recomputed by (rollup_dirty.rollup). */
 export type RollupSource = 'experiments' | 'deployments' | 'prs' | 'agents' | 'adoption';
@@ -39,18 +43,20 @@ export interface RollupTable {
   /** The counts that are numeric (amounts, summed exactly), not integers. */
   numeric?: readonly string[];
   measures: readonly string[];
-  /** The slice computed from the domain rows; every other row adds up the change of the finest rows under it. */
+  /** The slice whose hour rows are computed from the domain rows; every other row adds up the change of those under it. */
   finest: Slice;
   /** The other slices kept, and which of the finest rows' two keys (`dims`) each keeps. */
   slices: ReadonlyArray<{ slice: Slice; keepFirst: boolean; keepSecond: boolean }>;
   /** Whether dirty keys name a team (experiments): else a refresh recomputes whole days. */
   dirtyByTeam: boolean;
-  /** One row per item: day, the two dims, the counts (0/1), hist_keys and hist_counts (all 1). */
+  /** One row per item: day (the item's UTC hour), the two dims, the counts (0/1), hist_keys and hist_counts (all 1). */
   items(params: Params, orgParam: string, scopes: readonly Scope[]): string;
 }
 
 /** The UTC day of a timestamp (as sqlBucket('day')). */
 export const daySql = (column: string) => `(date_trunc('day', (${column}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
+/** The UTC hour of a timestamp: the key of an item, and of the finest rollup rows. */
+export const hourSql = (column: string) => `(date_trunc('hour', (${column}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
 
 /**
  * The rows of `table` (as `alias`) whose time lies in a scope, with their scope as `s(team, start_at, end_at)` (the
@@ -88,7 +94,7 @@ const spanKey = (measure: number, start: string, end: string) => `CASE WHEN ${st
 
 function experimentItems(basis: 'evidence_at' | 'insight_at', columns: string[], keys: string[]) {
   return (params: Params, orgParam: string, scopes: readonly Scope[]): string => `
-    SELECT ${daySql(`e.${basis}`)} AS day, COALESCE(e.team, '') AS team, COALESCE(e.pr_repo, '') AS repo,
+    SELECT ${hourSql(`e.${basis}`)} AS day, COALESCE(e.team, '') AS team, COALESCE(e.pr_repo, '') AS repo,
            ${columns.join(',\n           ')},
            ${HISTOGRAM}
     FROM ${rowsInScopes(params, scopes, 'experiments', 'e', (x) => `${x}.org_id = ${orgParam} AND ${x}.${basis} >= r.start_at AND ${x}.${basis} < r.end_at`)}
@@ -178,7 +184,7 @@ export const PRODUCTION_DEPLOYMENTS: RollupTable = {
       FROM unnest(${params.add(ranges.map((r) => r.start))}::timestamptz[], ${params.add(ranges.map((r) => r.end))}::timestamptz[]) AS ir(start_at, end_at)
       CROSS JOIN LATERAL (${failedDeploymentsSql(orgParam, 'ir.start_at', 'ir.end_at')} OFFSET 0) f
     )
-    SELECT ${daySql('d.succeeded_at')} AS day, '' AS team, COALESCE(d.repo, '') AS repo,
+    SELECT ${hourSql('d.succeeded_at')} AS day, '' AS team, COALESCE(d.repo, '') AS repo,
            1 AS deployments, ${flag('f.d_id IS NOT NULL')} AS failed,
            ${HISTOGRAM}
     FROM (SELECT d.* FROM ${rowsInScopes(params, scopes, 'deployments', 'd', (x) => `${x}.org_id = ${orgParam} AND ${x}.environment_kind = 'production' AND ${x}.succeeded_at >= r.start_at AND ${x}.succeeded_at < r.end_at`)}) d
@@ -206,7 +212,7 @@ export const MERGED_PULL_REQUESTS: RollupTable = {
   items(params, orgParam, scopes) {
     const stage = PR_STAGES;
     return `
-    SELECT ${daySql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS merged, ${HISTOGRAM}
+    SELECT ${hourSql('p.merged_at')} AS day, '' AS team, p.repo, 1 AS merged, ${HISTOGRAM}
     FROM (SELECT p.* FROM ${rowsInScopes(params, scopes, 'pull_requests', 'p', (x) => `${x}.org_id = ${orgParam} AND ${x}.merged_at >= r.start_at AND ${x}.merged_at < r.end_at AND NOT ${x}.author_is_bot`)}) p
     ${PR_STAGE_JOINS}
     CROSS JOIN LATERAL (SELECT array_remove(ARRAY[
@@ -237,7 +243,7 @@ export const ASSISTED_PULL_REQUESTS: RollupTable = {
   ],
   items(params, orgParam, scopes) {
     return `
-    SELECT ${daySql('p.merged_at')} AS day, COALESCE(att.agent, '') AS agent, p.repo, 1 AS prs,
+    SELECT ${hourSql('p.merged_at')} AS day, COALESCE(att.agent, '') AS agent, p.repo, 1 AS prs,
            ${flag('att.agent IS NOT NULL')} AS assisted,
            ${flag(`att.reason = 'author_is_agent_bot'`)} AS via_agent_author,
            ${flag(`att.reason IN ('session_reported_sha', 'session_reported_branch')`)} AS via_session,
@@ -310,7 +316,7 @@ export const AGENT_TEAM_ROLLUP: RollupTable = {
 export function storedAgentItems(keys: 'agent_model' | 'team_agent'): RollupTable['items'] {
   const dims = keys === 'team_agent' ? 't.team, i.agent' : 'i.agent, i.model';
   return (params, orgParam, scopes) => `
-    SELECT ${daySql('i.at')} AS day, ${dims}, 1 AS items, ${AGENT_COUNTS.filter((c) => c !== 'items').map((c) => `i.${c}`).join(', ')},
+    SELECT ${hourSql('i.at')} AS day, ${dims}, 1 AS items, ${AGENT_COUNTS.filter((c) => c !== 'items').map((c) => `i.${c}`).join(', ')},
            '{}'::int[] AS hist_keys, '{}'::int[] AS hist_counts
     FROM (SELECT x.* FROM unnest(${params.add(distinctRanges(scopes).map((r) => r.start))}::timestamptz[], ${params.add(distinctRanges(scopes).map((r) => r.end))}::timestamptz[]) AS r(start_at, end_at)
           CROSS JOIN LATERAL (SELECT x.* FROM rollup_agent_items x WHERE x.org_id = ${orgParam} AND x.at >= r.start_at AND x.at < r.end_at OFFSET 0) x) i
