@@ -91,10 +91,10 @@ function presentCountsSql(org: string, team: { none: string } | null): string {
   const dim = team ? `COALESCE(tm.team_key, '${team.none}')` : 'NULL::text';
   const join = team ? `LEFT JOIN team_members tm ON tm.org_id = ${org} AND tm.person_id = x.person_id` : '';
   return `
-      SELECT c.kind, c.bucket, c.dim, count(*) FILTER (WHERE c.role = 'engineer')::int AS engineers,
-             count(*) FILTER (WHERE c.role = 'agent_user')::int AS users, min(c.first_day) FILTER (WHERE c.role = 'agent_user') AS first_use
-      FROM (SELECT x.kind, x.bucket, ${dim} AS dim, x.role, x.who, min(x.first_day) AS first_day FROM present x ${join} GROUP BY 1, 2, 3, 4, 5) c
-      GROUP BY c.kind, c.bucket, c.dim`;
+      SELECT x.kind, x.bucket, ${dim} AS dim, count(DISTINCT x.who) FILTER (WHERE x.role = 'engineer')::int AS engineers,
+             count(DISTINCT x.who) FILTER (WHERE x.role = 'agent_user')::int AS users, min(x.first_day) FILTER (WHERE x.role = 'agent_user') AS first_use
+      FROM present x ${join}
+      GROUP BY 1, 2, 3`;
 }
 
 /**
