@@ -52,7 +52,8 @@ export class PipelineWorker implements OnApplicationBootstrap, OnApplicationShut
     while (this.running) {
       let pause = IDLE_POLL_MS;
       try {
-        const claimed = await this.pipeline.drain();
+        // A stop ends the drain after the batch in progress: a backlog drains for hours.
+        const claimed = await this.pipeline.drain({ stopped: () => !this.running });
         if (claimed > 0) this.logger.debug({ msg: 'pipeline batch done', claimed });
         // Idle: rollup keys marked outside a batch are recomputed now rather than at the org's next event.
         else if ((await this.pipeline.refreshDirtyRollups()) > 0) this.logger.debug({ msg: 'dirty rollups refreshed' });

@@ -43,6 +43,8 @@ export interface DrainOptions {
   /** Process in a shuffled (but seeded, so repeatable) order: to prove that order does not matter. */
   shuffleSeed?: number;
   onProgress?: (done: number) => void;
+  /** Asked after each batch: true ends the drain there, queue or not (the worker's stop). */
+  stopped?: () => boolean;
 }
 
 /** One claimed event after parse and normalize: its facts to project, or already an outcome (dropped, failed). */
@@ -79,7 +81,7 @@ export class PipelineService {
       const result = await this.runBatch({ ...options, batchSize: size });
       total += result.claimed;
       options.onProgress?.(total);
-      if (result.claimed === 0) return total;
+      if (result.claimed === 0 || options.stopped?.()) return total;
       await this.analyzeGrownTables();
       // A full batch means a deep queue (a bulk load, a reprocess, a backlog): larger batches spread the fixed
       // costs of a batch (relink, experiments, rollups, identities) over more events. Short queues keep small
